@@ -1,0 +1,29 @@
+# Caravan — developer entry points.
+#   make dev    install what is missing, build, start `caravan agent -dev` on 127.0.0.1:4646
+#   make test   install what is missing, run the whole suite (one `swift test`)
+
+HTTP_ADDR ?= 127.0.0.1:4646
+SWIFT ?= swift
+
+.PHONY: dev test deps build release bench clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+dev: build
+	$$($(SWIFT) build --show-bin-path)/caravan agent -dev -http-addr $(HTTP_ADDR)
+
+test: deps
+	$(SWIFT) test
+
+bench: release
+	$$($(SWIFT) build -c release --show-bin-path)/caravan-bench all
+
+clean:
+	rm -rf .build

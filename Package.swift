@@ -1,0 +1,104 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "caravan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "caravan", targets: ["caravan"]),
+        .executable(name: "caravan-bench", targets: ["CaravanBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(
+            name: "CaravanModel",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CaravanRaft",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CaravanState",
+            dependencies: [
+                "CaravanModel",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CaravanServer",
+            dependencies: [
+                "CaravanModel",
+                "CaravanState",
+                "CaravanRaft",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "caravan",
+            dependencies: [
+                "CaravanServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CaravanBench",
+            dependencies: [
+                "CaravanModel",
+                "CaravanState",
+                "CaravanServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
+        .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
+        .testTarget(
+            name: "CaravanStateTests",
+            dependencies: ["CaravanState", "CaravanModel"],
+            resources: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CaravanServerTests",
+            dependencies: [
+                "CaravanServer",
+                "CaravanState",
+                "CaravanModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

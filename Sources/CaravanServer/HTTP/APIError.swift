@@ -1,0 +1,21 @@
+public import HTTPTypes
+
+/// An error answered to the client as Nomad answers it: a status code and a plain-text body.
+public struct APIError: Error, Sendable, Equatable {
+    public let status: HTTPResponse.Status
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public static let invalidMethod = APIError(.methodNotAllowed, "Invalid method")
+    public static let notFound = APIError(.notFound, "")
+    public static let resourceNotFound = APIError(.notFound, "resource not found")
+    public static let invalidIndex = APIError(.badRequest, "Invalid index")
+    public static let invalidWait = APIError(.badRequest, "Invalid wait time")
+    public static let emptyBody = APIError(.badRequest, "Request body is empty")
+    public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
+    public static func internalError(_ message: String) -> APIError { APIError(.internalServerError, message) }
+}

@@ -1,0 +1,88 @@
+import CaravanState
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// What one run of a read found: the index it reports, the keys whose change would change it,
+/// and how to render it once the query is done waiting.
+struct QueryAnswer {
+    var index: UInt64
+    var watch: Set<WatchKey>
+    var render: () -> Response
+}
+
+/// The `index` and `wait` parameters of a read.
+struct BlockingOptions: Sendable {
+    /// The index the client has seen; 0 answers at once.
+    var minIndex: UInt64 = 0
+    /// How long to wait, before jitter.
+    var wait: Duration = BlockingOptions.maximumWait
+
+    /// Nomad's default and cap (`MaxBlockingRPCQueryTime`).
+    static let maximumWait: Duration = .seconds(300)
+
+    /// Parses `index` and `wait` (a Go duration, capped at 300 s; 0 or absent means 300 s).
+    init(_ query: QueryParameters) throws(APIError) {
+        if let text = query["index"] {
+            guard let value = UInt64(text) else { throw .invalidIndex }
+            minIndex = value
+        }
+        if let text = query["wait"] {
+            guard let value = GoValues.duration(text) else { throw .invalidWait }
+            wait = value <= .zero || value > Self.maximumWait ? Self.maximumWait : value
+        }
+    }
+
+    init(minIndex: UInt64, wait: Duration) {
+        self.minIndex = minIndex
+        self.wait = wait
+    }
+
+    /// The wait plus uniform jitter in [0, wait/16), spreading the timeouts of queries that
+    /// started together (Nomad's `JitterFraction`).
+    var waitWithJitter: Duration {
+        let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
+        let jitter = nanoseconds >= 16 ? Int64.random(in: 0..<(nanoseconds / 16)) : 0
+        return .nanoseconds(nanoseconds + jitter)
+    }
+}
+
+/// Runs a read as Nomad's `blockingRPC` does: answer at once unless the client passed an index
+/// the answer has not passed; otherwise park on the answer's keys until an applied entry changes
+/// one of them and the re-read answer passes the index, or the wait runs out (then answer 200
+/// with the current data and index).
+struct BlockingQuery {
+    let store: StateStore
+    let eventLoop: any EventLoop
+
+    init(store: StateStore, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+        self.store = store
+        self.eventLoop = eventLoop
+    }
+
+    func run(_ options: BlockingOptions, _ query: (StateSnapshot) -> QueryAnswer) async -> Response {
+        var snapshot = store.snapshot
+        var answer = query(snapshot)
+        guard options.minIndex > 0, answer.index <= options.minIndex else { return answer.render() }
+
+        let watches = store.watches
+        let id = watches.reserve()
+        let timeout = TimeAmount.nanoseconds(Self.nanoseconds(options.waitWithJitter))
+        let timer = eventLoop.scheduleTask(in: timeout) { watches.expire(id) }
+        defer {
+            timer.cancel()
+            watches.release(id)
+        }
+        while answer.index <= options.minIndex {
+            let wake = await watches.park(id, on: answer.watch, seenIndex: snapshot.index)
+            snapshot = store.snapshot
+            answer = query(snapshot)
+            guard wake == .changed else { break }
+        }
+        return answer.render()
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}

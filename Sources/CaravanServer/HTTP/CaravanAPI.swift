@@ -1,0 +1,191 @@
+import CaravanModel
+import CaravanState
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import NIOCore
+
+/// What the HTTP API needs to know about the agent it runs in.
+public struct APIConfiguration: Sendable {
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodySize: Int
+    /// The address `GET /v1/status/leader` reports (Nomad reports the leader's RPC address).
+    public var leaderAddress: String
+    public var nodeName: String
+    public var region: String
+    public var datacenter: String
+    /// Unix nanoseconds now; stamped into the commands this server proposes.
+    public var clock: @Sendable () -> Int64
+
+    public init(
+        maxBodySize: Int = 4 << 20, leaderAddress: String = "127.0.0.1:4647", nodeName: String = "caravan-dev",
+        region: String = "global", datacenter: String = "dc1",
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }
+    ) {
+        self.maxBodySize = maxBodySize
+        self.leaderAddress = leaderAddress
+        self.nodeName = nodeName
+        self.region = region
+        self.datacenter = datacenter
+        self.clock = clock
+    }
+}
+
+/// Caravan's HTTP API: routes each request to its handler, as Nomad's agent does (exact paths
+/// and prefix paths, 405 `Invalid method` for a known path with the wrong method, 404 with an
+/// empty body for an unknown path), and turns ``APIError``s into text/plain responses.
+public struct CaravanAPI: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let node: ServerNode
+    let configuration: APIConfiguration
+    let views = ViewCaches()
+
+    var store: StateStore { node.store }
+
+    public init(node: ServerNode, configuration: APIConfiguration = APIConfiguration()) {
+        self.node = node
+        self.configuration = configuration
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        do {
+            return try await route(request)
+        } catch let error as APIError {
+            return Responses.error(error)
+        } catch {
+            return Responses.error(.internalError(String(describing: error)))
+        }
+    }
+
+    private func route(_ request: Request) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/v1/") else { throw APIError.notFound }
+        let segments = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false).map {
+            QueryParameters.percentDecode($0, plusIsSpace: false)
+        }
+        let query = QueryParameters(request.uri.query)
+        let method = request.method
+
+        switch (segments.count, segments[0]) {
+        case (1, "jobs"):
+            switch method {
+            case .get: return try await listJobs(query)
+            case .put, .post: return try await registerJob(request, query: query, pathID: nil)
+            default: throw APIError.invalidMethod
+            }
+        case (2, "job") where !segments[1].isEmpty:
+            switch method {
+            case .get: return try await readJob(id: segments[1], query)
+            case .put, .post: return try await registerJob(request, query: query, pathID: segments[1])
+            case .delete: return try await deregisterJob(id: segments[1], query)
+            default: throw APIError.invalidMethod
+            }
+        case (1, "nodes"):
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await listNodes(query)
+        case (2, "node") where segments[1] == "register":
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            return try await registerNode(request)
+        case (2, "node") where !segments[1].isEmpty:
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await readNode(id: segments[1], query)
+        case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            return try await purgeNode(id: segments[1])
+        case (3, "node") where segments[2] == "status" && !segments[1].isEmpty:
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            return try await updateNodeStatus(id: segments[1], request)
+        case (1, "plugins"):
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await listPlugins(query)
+        case (_, "plugin") where segments.count >= 2 && segments[1] == "csi":
+            guard segments.count == 3 || segments.count == 4, !segments[2].isEmpty else { throw APIError.resourceNotFound }
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await readPlugin(id: segments[2], query)
+        case (2, "csi") where segments[1] == "plugins":
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await listSeedPlugins(query)
+        case (2, "csi") where segments[1] == "jobs":
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await listSeedPluginJobs(query)
+        case (3, "csi") where segments[1] == "plugin" && !segments[2].isEmpty:
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await readSeedPlugin(id: segments[2], query)
+        case (2, "status") where segments[1] == "leader":
+            guard method == .get else { throw APIError.invalidMethod }
+            return Responses.json(configuration.leaderAddress, index: store.snapshot.index)
+        case (2, "agent") where segments[1] == "self":
+            guard method == .get else { throw APIError.invalidMethod }
+            return await agentSelf()
+        default:
+            throw APIError.notFound
+        }
+    }
+
+    // MARK: Shared pieces
+
+    /// Runs a read with the request's blocking options.
+    func blocking(_ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
+        let options = try BlockingOptions(query)
+        return await BlockingQuery(store: store).run(options, body)
+    }
+
+    /// Decodes the request's JSON body, enforcing the size limit.
+    func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: configuration.maxBodySize)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "Request body too large")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError.emptyBody }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.badRequest(DecodingErrorText.describe(error))
+        }
+    }
+
+    /// Proposes `command` and waits until it is committed and applied.
+    func submit(_ command: Command) async throws -> AppliedEntry {
+        do {
+            return try await node.submit(command)
+        } catch {
+            throw APIError.internalError("log append failed: \(error)")
+        }
+    }
+
+    /// The request namespace (`?namespace=`, default `default`).
+    func namespace(_ query: QueryParameters) -> String {
+        let value = query["namespace"] ?? ""
+        return value.isEmpty ? "default" : value
+    }
+}
+
+/// Per-view caches of encoded list entries.
+final class ViewCaches: Sendable {
+    let pluginStubs = EncodedViewCache()
+    let seedPluginStubs = EncodedViewCache()
+    let jobStubs = EncodedViewCache()
+    let nodeStubs = EncodedViewCache()
+}
+
+/// Turns a `DecodingError` into one line naming the field, as Go's decoder errors do.
+enum DecodingErrorText {
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.isEmpty ? "body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "invalid value for \(path(context)): expected \(type)"
+        case .valueNotFound(let type, let context): return "missing value for \(path(context)): expected \(type)"
+        case .keyNotFound(let key, let context): return "missing field \(key.stringValue) in \(path(context))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "invalid JSON body" : "invalid value for \(path(context))"
+        @unknown default: return "invalid request body"
+        }
+    }
+}

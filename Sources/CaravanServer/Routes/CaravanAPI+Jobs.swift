@@ -1,0 +1,125 @@
+import CaravanModel
+import CaravanState
+import Hummingbird
+
+/// The body of `PUT|POST /v1/jobs` and `/v1/job/:id`.
+struct JobRegisterRequest: Decodable {
+    var job: Job?
+    var namespace: String?
+
+    enum CodingKeys: String, CodingKey {
+        case job = "Job"
+        case namespace = "Namespace"
+    }
+}
+
+extension CaravanAPI {
+    /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace).
+    func listJobs(_ query: QueryParameters) async throws -> Response {
+        let requested = namespace(query)
+        let prefix = query["prefix"] ?? ""
+        return try await blocking(query) { state in
+            let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
+            return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
+                let jobs = state.jobs(namespace: requested == "*" ? nil : requested, prefix: prefix)
+                let bytes = views.jobStubs.array(
+                    of: jobs.map { ("\($0.namespace)/\($0.id)", $0.modifyIndex) },
+                    wholeTable: requested == "*" && prefix.isEmpty
+                ) { position in
+                    let job = jobs[position]
+                    return JSONWriter.encode(JobListStub(job, summary: state.jobSummary(namespace: job.namespace, id: job.id)))
+                }
+                return Responses.json(bytes, index: index)
+            }
+        }
+    }
+
+    /// `GET /v1/job/:id`: the job, with the seed's `CSIPlugin` object when it runs a plugin.
+    /// Its index and wakeups cover the job and that plugin.
+    func readJob(id: String, _ query: QueryParameters) async throws -> Response {
+        let key = JobKey(namespace: namespace(query), id: id)
+        return try await blocking(query) { state in
+            guard let job = state.job(namespace: key.namespace, id: key.id) else {
+                return QueryAnswer(index: state.tableIndex(.jobs), watch: [.job(key)]) {
+                    Responses.error(APIError(.notFound, "job not found"))
+                }
+            }
+            let plugin = job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }
+            let index = max(job.modifyIndex, plugin?.modifyIndex ?? 0)
+            var watch: Set<WatchKey> = [.job(key)]
+            if let pluginID = job.pluginIDs.first { watch.insert(.plugin(pluginID)) }
+            return QueryAnswer(index: index, watch: watch) {
+                Responses.json(SeedJob(job, plugin: plugin), index: index)
+            }
+        }
+    }
+
+    /// `PUT|POST /v1/jobs` and `/v1/job/:id`: validate, canonicalize, propose, answer once applied.
+    func registerJob(_ request: Request, query: QueryParameters, pathID: String?) async throws -> Response {
+        let body = try await decodeBody(request, as: JobRegisterRequest.self)
+        guard var job = body.job else { throw APIError.badRequest("Job must be specified") }
+        guard !job.id.isEmpty else { throw APIError.badRequest("Job ID hasn't been provided") }
+        if let pathID, pathID != job.id { throw APIError.badRequest("Job ID does not match name") }
+        job.namespace = Self.namespaceForJob(job: job.namespace, query: query["namespace"], body: body.namespace)
+        job.canonicalize()
+        try JobValidation.validate(job)
+
+        let applied = try await submit(.jobRegister(JobRegistration(job: job, submitTime: configuration.clock())))
+        let outcome = try applied.result.get()
+        guard case .jobRegistered(let jobModifyIndex) = outcome else { throw APIError.internalError("unexpected outcome") }
+        let reply = WriteReply(
+            fields: [
+                ("EvalID", .string("")), ("EvalCreateIndex", .int(0)),
+                ("JobModifyIndex", .int(Int64(jobModifyIndex))), ("Warnings", .string("")),
+            ],
+            index: applied.index
+        )
+        return Responses.json(reply, index: applied.index)
+    }
+
+    /// `DELETE /v1/job/:id?purge=`: stop the job, or purge it. An unknown job is not an error.
+    func deregisterJob(id: String, _ query: QueryParameters) async throws -> Response {
+        var purge = false
+        if let text = query["purge"] {
+            guard let value = GoValues.bool(text) else { throw APIError.badRequest("invalid purge value") }
+            purge = value
+        }
+        let command = JobDeregistration(namespace: namespace(query), jobID: id, purge: purge, time: configuration.clock())
+        let applied = try await submit(.jobDeregister(command))
+        guard case .jobDeregistered(let jobModifyIndex) = try applied.result.get() else {
+            throw APIError.internalError("unexpected outcome")
+        }
+        let reply = WriteReply(
+            fields: [
+                ("EvalID", .string("")), ("EvalCreateIndex", .int(0)),
+                ("JobModifyIndex", .int(Int64(jobModifyIndex))), ("VolumeEvalID", .string("")),
+                ("VolumeEvalIndex", .int(0)),
+            ],
+            index: applied.index
+        )
+        return Responses.json(reply, index: applied.index)
+    }
+
+    /// Nomad's `namespaceForJob`: a non-default `?namespace=` wins, then the body's, then the job's.
+    static func namespaceForJob(job: String, query: String?, body: String?) -> String {
+        if let query, !query.isEmpty, query != "default" { return query }
+        if let body, !body.isEmpty, body != "default" { return body }
+        if !job.isEmpty { return job }
+        return "default"
+    }
+}
+
+extension Result where Failure == StateError {
+    /// The outcome, or the refusal as the API error a client gets.
+    func get() throws(APIError) -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let error):
+            switch error {
+            case .nodeNotFound: throw APIError(.notFound, error.description)
+            case .nodeSecretMismatch: throw APIError.badRequest(error.description)
+            case .undecodable: throw APIError.internalError(error.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import CaravanModel
+import CaravanState
+import Hummingbird
+
+extension CaravanAPI {
+    /// `GET /v1/plugins?type=csi&prefix=`: no `type` gives `[]`, another type an empty body.
+    func listPlugins(_ query: QueryParameters) async throws -> Response {
+        let type = query["type"]
+        let prefix = query["prefix"] ?? ""
+        return try await blocking(query) { state in
+            let index = state.tableIndex(.plugins)
+            return QueryAnswer(index: index, watch: [.table(.plugins)]) {
+                guard let type else { return Responses.json(Array("[]".utf8), index: index) }
+                guard type == "csi" else { return Responses.empty(index: index) }
+                return Responses.json(pluginArray(state, ids: state.pluginIDs(prefix: prefix), cache: views.pluginStubs, wholeTable: prefix.isEmpty) {
+                    JSONWriter.encode(CSIPluginListStub($0))
+                }, index: index)
+            }
+        }
+    }
+
+    /// `GET /v1/plugin/csi/:id`: the plugin in Nomad's shape.
+    func readPlugin(id: String, _ query: QueryParameters) async throws -> Response {
+        try await blocking(query) { state in
+            guard let modifyIndex = state.pluginModifyIndex(id: id) else {
+                return QueryAnswer(index: state.tableIndex(.plugins), watch: [.plugin(id)]) {
+                    Responses.error(APIError(.notFound, "plugin not found"))
+                }
+            }
+            return QueryAnswer(index: modifyIndex, watch: [.plugin(id)]) {
+                Responses.json(state.plugin(id: id)!, index: modifyIndex)
+            }
+        }
+    }
+
+    /// A JSON array of plugin list entries for `ids`, reusing cached entries of unchanged plugins.
+    func pluginArray(
+        _ state: StateSnapshot, ids: [String], cache: EncodedViewCache, wholeTable: Bool,
+        encode: (CSIPluginSummary) -> [UInt8]
+    ) -> [UInt8] {
+        let items = ids.map { ($0, state.pluginModifyIndex(id: $0)!) }
+        return cache.array(of: items, wholeTable: wholeTable) { encode(state.pluginSummary(id: ids[$0])!) }
+    }
+}

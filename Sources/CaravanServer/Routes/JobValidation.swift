@@ -1,0 +1,35 @@
+import CaravanModel
+
+/// The checks a job must pass before it is proposed. All problems are reported together.
+enum JobValidation {
+    static func validate(_ job: Job) throws(APIError) {
+        var problems: [String] = []
+        if !Job.types.contains(job.type) { problems.append("Invalid job type: \"\(job.type)\"") }
+        if job.priority < 1 || job.priority > 100 { problems.append("Job priority must be between [1, 100]") }
+        if job.id.contains(" ") { problems.append("Job ID contains a space") }
+        if job.taskGroups.isEmpty { problems.append("Missing job task groups") }
+        var groupNames: Set<String> = []
+        for (position, group) in job.taskGroups.enumerated() {
+            let label = group.name.isEmpty ? "group \(position + 1)" : "Task group \(group.name)"
+            if group.name.isEmpty { problems.append("Job task group \(position + 1) missing name") }
+            if !groupNames.insert(group.name).inserted, !group.name.isEmpty {
+                problems.append("Job task group \(position + 1) redefines '\(group.name)' from group \(position)")
+            }
+            if group.count < 0 { problems.append("\(label): Task group count can't be negative") }
+            if group.tasks.isEmpty { problems.append("\(label): Missing tasks for task group") }
+            for task in group.tasks {
+                if task.name.isEmpty { problems.append("\(label): Task missing name") }
+                guard let plugin = task.csiPluginConfig else { continue }
+                if plugin.id.isEmpty { problems.append("\(label): CSIPluginConfig must have a non-empty PluginID") }
+                if !TaskCSIPluginConfig.types.contains(plugin.type) {
+                    problems.append(
+                        "\(label): CSIPluginConfig PluginType must be one of 'node', 'controller', or 'monolith', got: \"\(plugin.type)\""
+                    )
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            throw APIError.badRequest("Job validation failed: " + problems.joined(separator: "; "))
+        }
+    }
+}

@@ -1,0 +1,78 @@
+public import CaravanModel
+
+/// The log entry format: `[format version][command kind][payload]`, the payload in
+/// ``BinaryWriter``'s primitives. A reader meets an unknown version or kind as an error.
+extension Command {
+    /// The format this build writes and reads.
+    public static let formatVersion: UInt8 = 1
+
+    private enum Kind: UInt8 {
+        case noop = 0
+        case jobRegister = 1
+        case jobDeregister = 2
+        case nodeRegister = 3
+        case nodeStatusUpdate = 4
+        case nodeDeregister = 5
+    }
+
+    /// The command as log entry bytes.
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter()
+        w.byte(Self.formatVersion)
+        switch self {
+        case .noop:
+            w.byte(Kind.noop.rawValue)
+        case .jobRegister(let registration):
+            w.byte(Kind.jobRegister.rawValue)
+            registration.job.encode(to: &w)
+            w.varint(registration.submitTime)
+        case .jobDeregister(let deregistration):
+            w.byte(Kind.jobDeregister.rawValue)
+            w.string(deregistration.namespace)
+            w.string(deregistration.jobID)
+            w.bool(deregistration.purge)
+            w.varint(deregistration.time)
+        case .nodeRegister(let registration):
+            w.byte(Kind.nodeRegister.rawValue)
+            registration.node.encode(to: &w)
+            w.varint(registration.time)
+        case .nodeStatusUpdate(let update):
+            w.byte(Kind.nodeStatusUpdate.rawValue)
+            w.string(update.nodeID)
+            w.string(update.status)
+            w.varint(update.time)
+        case .nodeDeregister(let deregistration):
+            w.byte(Kind.nodeDeregister.rawValue)
+            w.string(deregistration.nodeID)
+            w.varint(deregistration.time)
+        }
+        return w.bytes
+    }
+
+    /// Reads a command from log entry bytes.
+    public init(decoding bytes: [UInt8]) throws(BinaryDecodingError) {
+        var r = BinaryReader(bytes)
+        let version = try r.byte()
+        guard version == Self.formatVersion else { throw .unsupportedVersion(version, supported: Self.formatVersion) }
+        let kindOffset = r.offset
+        let tag = try r.byte()
+        guard let kind = Kind(rawValue: tag) else { throw .invalidTag(tag, offset: kindOffset, context: "command kind") }
+        switch kind {
+        case .noop:
+            self = .noop
+        case .jobRegister:
+            self = .jobRegister(JobRegistration(job: try Job.decode(from: &r), submitTime: try r.varint()))
+        case .jobDeregister:
+            self = .jobDeregister(
+                JobDeregistration(namespace: try r.string(), jobID: try r.string(), purge: try r.bool(), time: try r.varint())
+            )
+        case .nodeRegister:
+            self = .nodeRegister(NodeRegistration(node: try Node.decode(from: &r), time: try r.varint()))
+        case .nodeStatusUpdate:
+            self = .nodeStatusUpdate(NodeStatusUpdate(nodeID: try r.string(), status: try r.string(), time: try r.varint()))
+        case .nodeDeregister:
+            self = .nodeDeregister(NodeDeregistration(nodeID: try r.string(), time: try r.varint()))
+        }
+        try r.expectEnd()
+    }
+}

@@ -1,0 +1,79 @@
+public import CaravanModel
+
+/// One log entry's meaning: every change to Caravan's state is one of these.
+///
+/// Everything the state machine needs to apply a command deterministically travels inside it: the
+/// proposer stamps times (Unix nanoseconds) and canonicalizes defaults before proposing, so every
+/// replica and every replay applies the same bytes to the same result.
+public enum Command: Sendable, Hashable {
+    /// Register or update a job (the job is already canonicalized).
+    case jobRegister(JobRegistration)
+    /// Stop a job, or purge it from the state.
+    case jobDeregister(JobDeregistration)
+    /// A client node registers or re-registers with its full fingerprint.
+    case nodeRegister(NodeRegistration)
+    /// A node's status changes (`initializing`, `ready`, `down`, `disconnected`).
+    case nodeStatusUpdate(NodeStatusUpdate)
+    /// A node is removed from the state (`PUT /v1/node/:id/purge`).
+    case nodeDeregister(NodeDeregistration)
+    /// An entry that changes nothing (a new leader's first entry).
+    case noop
+}
+
+public struct JobRegistration: Sendable, Hashable {
+    public var job: Job
+    /// Unix nanoseconds when the proposer accepted the submission.
+    public var submitTime: Int64
+
+    public init(job: Job, submitTime: Int64) {
+        self.job = job
+        self.submitTime = submitTime
+    }
+}
+
+public struct JobDeregistration: Sendable, Hashable {
+    public var namespace: String
+    public var jobID: String
+    public var purge: Bool
+    public var time: Int64
+
+    public init(namespace: String, jobID: String, purge: Bool, time: Int64) {
+        self.namespace = namespace
+        self.jobID = jobID
+        self.purge = purge
+        self.time = time
+    }
+}
+
+public struct NodeRegistration: Sendable, Hashable {
+    public var node: Node
+    /// Unix nanoseconds when the proposer accepted the registration.
+    public var time: Int64
+
+    public init(node: Node, time: Int64) {
+        self.node = node
+        self.time = time
+    }
+}
+
+public struct NodeStatusUpdate: Sendable, Hashable {
+    public var nodeID: String
+    public var status: String
+    public var time: Int64
+
+    public init(nodeID: String, status: String, time: Int64) {
+        self.nodeID = nodeID
+        self.status = status
+        self.time = time
+    }
+}
+
+public struct NodeDeregistration: Sendable, Hashable {
+    public var nodeID: String
+    public var time: Int64
+
+    public init(nodeID: String, time: Int64) {
+        self.nodeID = nodeID
+        self.time = time
+    }
+}

@@ -1,0 +1,89 @@
+public import CaravanModel
+import HashTreeCollections
+
+/// Why the state machine refused a command. Refusals are deterministic (every replica refuses
+/// the same entry) and leave the state untouched.
+public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
+    case nodeNotFound(String)
+    case nodeSecretMismatch(String)
+    /// The entry's bytes could not be decoded (written by a newer build, or corrupt).
+    case undecodable(String)
+
+    public var description: String {
+        switch self {
+        case .nodeNotFound: "node not found"
+        case .nodeSecretMismatch: "node secret ID does not match. Not registering node."
+        case .undecodable(let reason): "log entry cannot be applied: \(reason)"
+        }
+    }
+}
+
+/// What applying one command did, for the client that proposed it.
+public enum CommandOutcome: Sendable, Equatable {
+    case none
+    /// The job's `JobModifyIndex` after the registration.
+    case jobRegistered(jobModifyIndex: UInt64)
+    /// The job's `JobModifyIndex` after the stop (0 for a purge or an unknown job).
+    case jobDeregistered(jobModifyIndex: UInt64)
+    case nodeRegistered(nodeModifyIndex: UInt64)
+    case nodeUpdated(nodeModifyIndex: UInt64)
+    case nodeDeregistered
+}
+
+/// The result of applying one log entry.
+public struct AppliedEntry: Sendable {
+    public let index: UInt64
+    public let changes: ChangeSet
+    public let result: Result<CommandOutcome, StateError>
+}
+
+/// Caravan's finite-state machine: applies log entries in index order to the state.
+///
+/// Deterministic by construction: it reads nothing but the entry and the current state — no
+/// clock, no randomness, no environment — and iterates maps only in sorted order. The same log
+/// therefore yields the same state on every replica and in every replay.
+public struct StateMachine: Sendable {
+    public private(set) var state: StateSnapshot
+
+    public init(state: StateSnapshot = StateSnapshot()) {
+        self.state = state
+    }
+
+    /// Applies the entry at `index`. Entries must arrive in increasing index order.
+    public mutating func apply(index: UInt64, data: [UInt8]) -> AppliedEntry {
+        let command: Command
+        do {
+            command = try Command(decoding: data)
+        } catch {
+            state.index = index
+            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(.undecodable(error.description)))
+        }
+        return apply(index: index, command: command)
+    }
+
+    /// Applies an already decoded command at `index`.
+    public mutating func apply(index: UInt64, command: Command) -> AppliedEntry {
+        precondition(index > state.index, "entries must be applied in increasing index order")
+        // Move the state into the transaction so its tables are uniquely referenced and mutate in place.
+        var transaction = Transaction(state: state, index: index)
+        state = StateSnapshot()
+        let result: Result<CommandOutcome, StateError>
+        switch command {
+        case .noop: result = .success(.none)
+        case .jobRegister(let registration): result = .success(transaction.registerJob(registration))
+        case .jobDeregister(let deregistration): result = .success(transaction.deregisterJob(deregistration))
+        case .nodeRegister(let registration): result = transaction.registerNode(registration)
+        case .nodeStatusUpdate(let update): result = transaction.updateNodeStatus(update)
+        case .nodeDeregister(let deregistration): result = transaction.deregisterNode(deregistration)
+        }
+        state = transaction.finish()
+        return AppliedEntry(index: index, changes: result.isSuccess ? transaction.changes : ChangeSet(), result: result)
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,84 @@
+public import CaravanModel
+import HashTreeCollections
+
+/// One immutable version of Caravan's state: the tables as of ``index``. Readers hold a version
+/// for as long as they like; the state machine's next write builds a new version that shares
+/// every unchanged part with this one (the tables are persistent hash trees).
+public struct StateSnapshot: Sendable {
+    /// The raft index of the last entry applied.
+    public internal(set) var index: UInt64 = 0
+    var jobs: TreeDictionary<JobKey, Job> = [:]
+    var jobSummaries: TreeDictionary<JobKey, JobSummary> = [:]
+    var nodes: TreeDictionary<String, Node> = [:]
+    var plugins: TreeDictionary<String, PluginRecord> = [:]
+    var tableIndexes: [UInt64] = Array(repeating: 0, count: Table.allCases.count)
+    /// Derived: datacenter → number of ready, eligible nodes in it.
+    var schedulableNodes: [String: Int] = [:]
+    /// Derived: live system jobs that run a plugin (their expectations follow the nodes).
+    var systemPluginJobs: Set<JobKey> = []
+
+    public init() {}
+
+    // MARK: Indexes
+
+    /// The index of the last entry that changed `table` (0 if none has).
+    public func tableIndex(_ table: Table) -> UInt64 { tableIndexes[table.rawValue] }
+
+    // MARK: Jobs
+
+    public func job(namespace: String, id: String) -> Job? { jobs[JobKey(namespace: namespace, id: id)] }
+
+    public func jobSummary(namespace: String, id: String) -> JobSummary? {
+        jobSummaries[JobKey(namespace: namespace, id: id)]
+    }
+
+    /// Jobs whose ID starts with `prefix`, in `namespace` (`nil`: every namespace), sorted by
+    /// namespace then ID.
+    public func jobs(namespace: String?, prefix: String = "") -> [Job] {
+        jobs.values
+            .filter { (namespace == nil || $0.namespace == namespace) && $0.id.hasPrefix(prefix) }
+            .sorted { JobKey(namespace: $0.namespace, id: $0.id) < JobKey(namespace: $1.namespace, id: $1.id) }
+    }
+
+    public var jobCount: Int { jobs.count }
+
+    // MARK: Nodes
+
+    public func node(id: String) -> Node? { nodes[id] }
+
+    /// Nodes whose ID starts with `prefix`, sorted by ID.
+    public func nodes(prefix: String = "") -> [Node] {
+        nodes.values.filter { $0.id.hasPrefix(prefix) }.sorted { $0.id < $1.id }
+    }
+
+    public var nodeCount: Int { nodes.count }
+
+    // MARK: Plugins
+
+    public func plugin(id: String) -> CSIPlugin? { plugins[id]?.plugin }
+
+    public func pluginSummary(id: String) -> CSIPluginSummary? { plugins[id]?.summary }
+
+    /// The index of the entry that last changed plugin `id`.
+    public func pluginModifyIndex(id: String) -> UInt64? { plugins[id]?.modifyIndex }
+
+    /// IDs of the plugins whose ID starts with `prefix`, sorted.
+    public func pluginIDs(prefix: String = "") -> [String] {
+        plugins.keys.filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
+    public var pluginCount: Int { plugins.count }
+
+    /// Whether any live job runs plugin `id`.
+    public func pluginHasJobs(id: String) -> Bool {
+        guard let record = plugins[id] else { return false }
+        return !record.controllerJobs.isEmpty || !record.nodeJobs.isEmpty
+    }
+
+    /// The live jobs in `namespace` that run plugin `id`, sorted by ID, with their summaries.
+    public func jobsRunningPlugin(id: String, namespace: String) -> [(job: Job, summary: JobSummary?)] {
+        guard let record = plugins[id] else { return [] }
+        let keys = Set(record.controllerJobs.keys).union(record.nodeJobs.keys).filter { $0.namespace == namespace }
+        return keys.sorted().compactMap { key in jobs[key].map { ($0, jobSummaries[key]) } }
+    }
+}

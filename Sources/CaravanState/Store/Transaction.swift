@@ -1,0 +1,243 @@
+import CaravanModel
+import HashTreeCollections
+
+/// Applies one command to a state version. Every method checks its preconditions before it
+/// changes anything, so a refused command leaves the state exactly as it was; every change is
+/// recorded in ``changes`` and bumps its table's index.
+struct Transaction {
+    private var state: StateSnapshot
+    let index: UInt64
+    private(set) var changes = ChangeSet()
+
+    init(state: StateSnapshot, index: UInt64) {
+        self.state = state
+        self.index = index
+    }
+
+    /// The new version: the index advanced, and every changed table's index set to it.
+    mutating func finish() -> StateSnapshot {
+        state.index = index
+        for table in changes.tables { state.tableIndexes[table.rawValue] = index }
+        return state
+    }
+
+    // MARK: Jobs
+
+    mutating func registerJob(_ registration: JobRegistration) -> CommandOutcome {
+        var job = registration.job
+        let key = JobKey(namespace: job.namespace, id: job.id)
+        let previous = state.jobs[key]
+        job.createIndex = previous?.createIndex ?? index
+        job.modifyIndex = index
+        if let previous, previous.specification == job.specification {
+            job.version = previous.version
+            job.jobModifyIndex = previous.jobModifyIndex
+            job.submitTime = previous.submitTime
+        } else {
+            job.version = previous.map { $0.version + 1 } ?? 0
+            job.jobModifyIndex = index
+            job.submitTime = registration.submitTime
+        }
+        job.status = job.stop ? "dead" : "pending"
+        state.jobs[key] = job
+        changes.insert(.job(key))
+        updateSummary(for: job, key: key)
+        updatePlugins(of: key, previous: previous, next: job, time: registration.submitTime)
+        return .jobRegistered(jobModifyIndex: job.jobModifyIndex)
+    }
+
+    mutating func deregisterJob(_ deregistration: JobDeregistration) -> CommandOutcome {
+        let key = JobKey(namespace: deregistration.namespace, id: deregistration.jobID)
+        guard let previous = state.jobs[key] else { return .jobDeregistered(jobModifyIndex: 0) }
+        if deregistration.purge {
+            state.jobs[key] = nil
+            changes.insert(.job(key))
+            if state.jobSummaries.removeValue(forKey: key) != nil { changes.insert(.table(.jobSummaries)) }
+            updatePlugins(of: key, previous: previous, next: nil, time: deregistration.time)
+            return .jobDeregistered(jobModifyIndex: 0)
+        }
+        guard !previous.stop else { return .jobDeregistered(jobModifyIndex: previous.jobModifyIndex) }
+        var job = previous
+        job.stop = true
+        job.status = "dead"
+        job.version += 1
+        job.modifyIndex = index
+        job.jobModifyIndex = index
+        job.submitTime = deregistration.time
+        state.jobs[key] = job
+        changes.insert(.job(key))
+        updatePlugins(of: key, previous: previous, next: job, time: deregistration.time)
+        return .jobDeregistered(jobModifyIndex: index)
+    }
+
+    /// Keeps one zeroed summary entry per task group (Caravan schedules nothing).
+    private mutating func updateSummary(for job: Job, key: JobKey) {
+        let groups = Set(job.taskGroups.map(\.name))
+        if let existing = state.jobSummaries[key], Set(existing.summary.keys) == groups { return }
+        var summary = state.jobSummaries[key] ?? JobSummary(jobID: job.id, namespace: job.namespace, createIndex: index)
+        summary.summary = Dictionary(uniqueKeysWithValues: groups.map { ($0, summary.summary[$0] ?? TaskGroupSummary()) })
+        summary.modifyIndex = index
+        state.jobSummaries[key] = summary
+        changes.insert(.table(.jobSummaries))
+        changes.insert(.job(key))
+    }
+
+    /// How many instances of each plugin, per role, a live job expects. Service, batch and
+    /// sysbatch groups expect their `Count`; a system group expects one per ready, eligible node
+    /// in the job's datacenters (Caravan has no scheduler to count allocations).
+    private func expectations(of job: Job) -> [String: (controllers: Int?, nodes: Int?)] {
+        guard !job.stop else { return [:] }
+        var result: [String: (controllers: Int?, nodes: Int?)] = [:]
+        for group in job.taskGroups {
+            let count = job.type == "system" ? schedulableNodes(in: job.datacenters) : group.count
+            for task in group.tasks {
+                guard let config = task.csiPluginConfig else { continue }
+                var entry = result[config.id] ?? (nil, nil)
+                if config.runsController { entry.controllers = (entry.controllers ?? 0) + count }
+                if config.runsNode { entry.nodes = (entry.nodes ?? 0) + count }
+                result[config.id] = entry
+            }
+        }
+        return result
+    }
+
+    private func schedulableNodes(in patterns: [String]) -> Int {
+        state.schedulableNodes.reduce(0) { sum, entry in
+            patterns.contains { Glob.matches($0, entry.key) } ? sum + entry.value : sum
+        }
+    }
+
+    /// Moves a job's plugin expectations from `previous` to `next` (either may be absent).
+    private mutating func updatePlugins(of key: JobKey, previous: Job?, next: Job?, time: Int64) {
+        if let next, next.type == "system", !next.stop, !next.pluginTasks.isEmpty {
+            state.systemPluginJobs.insert(key)
+        } else {
+            state.systemPluginJobs.remove(key)
+        }
+        let expected = next.map(expectations(of:)) ?? [:]
+        let pluginIDs = Set(previous?.pluginIDs ?? []).union(expected.keys)
+        for id in pluginIDs.sorted() {
+            let existing = state.plugins[id]
+            guard existing != nil || expected[id] != nil else { continue }
+            var record = existing ?? PluginRecord(id: id, index: index, time: time)
+            let entry = expected[id]
+            if record.setJob(key, controllers: entry?.controllers, nodes: entry?.nodes) || existing == nil {
+                storePlugin(record, existed: existing != nil, time: time)
+            }
+        }
+    }
+
+    /// Recomputes the expectations of system plugin jobs that run in `datacenters`.
+    private mutating func refreshSystemJobs(datacenters: Set<String>, time: Int64) {
+        for key in state.systemPluginJobs.sorted() {
+            guard let job = state.jobs[key],
+                job.datacenters.contains(where: { pattern in datacenters.contains { Glob.matches(pattern, $0) } })
+            else { continue }
+            updatePlugins(of: key, previous: job, next: job, time: time)
+        }
+    }
+
+    /// Stores a changed plugin, or deletes it once nothing runs or expects it.
+    private mutating func storePlugin(_ record: PluginRecord, existed: Bool, time: Int64) {
+        var record = record
+        if record.isEmpty {
+            if existed {
+                state.plugins[record.id] = nil
+                changes.insert(.plugin(record.id))
+            }
+            return
+        }
+        record.modifyIndex = index
+        record.modifyTime = time
+        state.plugins[record.id] = record
+        changes.insert(.plugin(record.id))
+    }
+
+    // MARK: Nodes
+
+    mutating func registerNode(_ registration: NodeRegistration) -> Result<CommandOutcome, StateError> {
+        var node = registration.node
+        let previous = state.nodes[node.id]
+        if let previous {
+            guard previous.secretID.isEmpty || previous.secretID == node.secretID else {
+                return .failure(.nodeSecretMismatch(node.id))
+            }
+            node.createIndex = previous.createIndex
+            node.status = previous.status
+            node.statusUpdatedAt = previous.statusUpdatedAt
+            node.schedulingEligibility = previous.schedulingEligibility
+        } else {
+            node.createIndex = index
+            node.statusUpdatedAt = registration.time / 1_000_000_000
+        }
+        node.modifyIndex = index
+        state.nodes[node.id] = node
+        changes.insert(.node(node.id))
+        reconcileFingerprints(of: node, previous: previous, time: registration.time)
+        adjustSchedulable(previous: previous, next: node, time: registration.time)
+        return .success(.nodeRegistered(nodeModifyIndex: index))
+    }
+
+    mutating func updateNodeStatus(_ update: NodeStatusUpdate) -> Result<CommandOutcome, StateError> {
+        guard var node = state.nodes[update.nodeID] else { return .failure(.nodeNotFound(update.nodeID)) }
+        let previous = node
+        node.status = update.status
+        node.statusUpdatedAt = update.time / 1_000_000_000
+        node.modifyIndex = index
+        state.nodes[node.id] = node
+        changes.insert(.node(node.id))
+        adjustSchedulable(previous: previous, next: node, time: update.time)
+        return .success(.nodeUpdated(nodeModifyIndex: index))
+    }
+
+    mutating func deregisterNode(_ deregistration: NodeDeregistration) -> Result<CommandOutcome, StateError> {
+        guard let previous = state.nodes.removeValue(forKey: deregistration.nodeID) else {
+            return .failure(.nodeNotFound(deregistration.nodeID))
+        }
+        changes.insert(.node(previous.id))
+        var removed = previous
+        removed.csiControllerPlugins = [:]
+        removed.csiNodePlugins = [:]
+        reconcileFingerprints(of: removed, previous: previous, time: deregistration.time)
+        adjustSchedulable(previous: previous, next: nil, time: deregistration.time)
+        return .success(.nodeDeregistered)
+    }
+
+    /// Brings every plugin in line with `node`'s fingerprint: records what it reports and
+    /// removes the instances it reported before and no longer does.
+    private mutating func reconcileFingerprints(of node: Node, previous: Node?, time: Int64) {
+        let roles: [(PluginRecord.Role, [String: CSIInfo], [String: CSIInfo])] = [
+            (.controller, node.csiControllerPlugins, previous?.csiControllerPlugins ?? [:]),
+            (.node, node.csiNodePlugins, previous?.csiNodePlugins ?? [:]),
+        ]
+        for (role, current, before) in roles {
+            for id in current.keys.sorted() {
+                let info = current[id]!
+                let existing = state.plugins[id]
+                guard existing != nil || info.healthy else { continue }
+                var record = existing ?? PluginRecord(id: id, index: index, time: time)
+                if record.setInstance(info, nodeID: node.id, role: role) || existing == nil {
+                    storePlugin(record, existed: existing != nil, time: time)
+                }
+            }
+            for id in before.keys.sorted() where current[id] == nil {
+                guard var record = state.plugins[id], record.removeInstance(nodeID: node.id, role: role) else { continue }
+                storePlugin(record, existed: true, time: time)
+            }
+        }
+    }
+
+    /// Keeps the per-datacenter count of ready, eligible nodes, and the system jobs that follow it.
+    private mutating func adjustSchedulable(previous: Node?, next: Node?, time: Int64) {
+        let before = previous.flatMap { $0.isSchedulable ? $0.datacenter : nil }
+        let after = next.flatMap { $0.isSchedulable ? $0.datacenter : nil }
+        guard before != after else { return }
+        if let before {
+            let remaining = state.schedulableNodes[before, default: 0] - 1
+            state.schedulableNodes[before] = remaining > 0 ? remaining : nil
+        }
+        if let after { state.schedulableNodes[after, default: 0] += 1 }
+        guard !state.systemPluginJobs.isEmpty else { return }
+        refreshSystemJobs(datacenters: Set([before, after].compactMap { $0 }), time: time)
+    }
+}

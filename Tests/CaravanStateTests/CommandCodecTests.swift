@@ -1,0 +1,111 @@
+import CaravanModel
+import Testing
+
+@testable import CaravanState
+
+/// The log entry encoding: every command kind survives a round trip, and bad bytes are errors.
+struct CommandCodecTests {
+    static let commands: [Command] = {
+        var job = Fixture.pluginJob("ebs-controller", plugin: "ebs", role: "controller", count: 2)
+        job.extra = [
+            "Meta": .object(["owner": .string("storage"), "tier": .int(3)]),
+            "Constraints": .array([.object(["LTarget": .string("${attr.kernel.name}"), "Operand": .string("="), "RTarget": .string("linux")])]),
+            "Update": .null,
+            "Ratio": .double(0.25),
+            "Flag": .bool(true),
+        ]
+        job.taskGroups[0].volumes = ["data": VolumeRequest(name: "data", type: "csi", source: "vol-1", readOnly: true)]
+        let node = Fixture.node(
+            "node-1", controllers: [Fixture.controller("ebs")], nodes: [Fixture.nodePlugin("ebs", zone: "us-east-1a")]
+        )
+        return [
+            .noop,
+            .jobRegister(JobRegistration(job: job, submitTime: Fixture.time)),
+            .jobDeregister(JobDeregistration(namespace: "prod", jobID: "ebs-controller", purge: true, time: -5)),
+            .nodeRegister(NodeRegistration(node: node, time: Fixture.time)),
+            .nodeStatusUpdate(NodeStatusUpdate(nodeID: "node-1", status: "down", time: Fixture.time)),
+            .nodeDeregister(NodeDeregistration(nodeID: "node-1", time: 0)),
+        ]
+    }()
+
+    @Test("every command kind decodes to the command that was encoded", arguments: commands)
+    func roundTrip(command: Command) throws {
+        #expect(try Command(decoding: command.encoded()) == command)
+    }
+
+    @Test("encoding is deterministic: equal commands give equal bytes")
+    func deterministic() {
+        for command in Self.commands {
+            #expect(command.encoded() == command.encoded())
+        }
+    }
+
+    @Test("an unknown format version is a clear error")
+    func unknownVersion() {
+        var bytes = Command.noop.encoded()
+        bytes[0] = 9
+        #expect(throws: BinaryDecodingError.unsupportedVersion(9, supported: Command.formatVersion)) {
+            try Command(decoding: bytes)
+        }
+        #expect(String(describing: BinaryDecodingError.unsupportedVersion(9, supported: 1)).contains("unsupported encoding version 9"))
+    }
+
+    @Test("an unknown command kind is an error")
+    func unknownKind() {
+        #expect(throws: BinaryDecodingError.self) { try Command(decoding: [Command.formatVersion, 200]) }
+    }
+
+    @Test("every truncation of every command is an error, never a crash")
+    func truncations() {
+        for command in Self.commands {
+            let bytes = command.encoded()
+            for length in 0..<bytes.count {
+                #expect(throws: BinaryDecodingError.self) { try Command(decoding: Array(bytes[0..<length])) }
+            }
+        }
+    }
+
+    @Test("trailing bytes are an error")
+    func trailingBytes() {
+        #expect(throws: BinaryDecodingError.trailingBytes(count: 1)) { try Command(decoding: Command.noop.encoded() + [0]) }
+    }
+
+    @Test("corrupted bytes never crash the decoder")
+    func corruption() {
+        var generator = SplitMix64(seed: 42)
+        for command in Self.commands {
+            let bytes = command.encoded()
+            for _ in 0..<200 {
+                var corrupted = bytes
+                let position = Int(generator.next() % UInt64(bytes.count))
+                corrupted[position] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
+                _ = try? Command(decoding: corrupted)
+            }
+        }
+    }
+
+    @Test("the state machine refuses an undecodable entry without changing state")
+    func undecodableEntry() {
+        var machine = StateMachine()
+        let applied = machine.apply(index: 1, data: [42, 0])
+        guard case .failure(.undecodable) = applied.result else {
+            Issue.record("expected an undecodable refusal, got \(applied.result)")
+            return
+        }
+        #expect(machine.state.index == 1)
+        #expect(machine.state.nodeCount == 0)
+    }
+}
+
+/// A small deterministic generator for fuzz-style tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
