@@ -37,9 +37,10 @@ enum Responses {
         return headers
     }
 
-    /// A text/plain error body with Nomad's status code.
-    static func error(_ error: APIError) -> Response {
-        var headers = HTTPFields()
+    /// A text/plain error body with Nomad's status code; reads pass their index so that a client
+    /// can block until a missing object appears.
+    static func error(_ error: APIError, index: UInt64? = nil) -> Response {
+        var headers = index.map(metaHeaders(index:)) ?? HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: error.message)))
     }

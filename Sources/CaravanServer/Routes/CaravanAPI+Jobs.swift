@@ -40,8 +40,9 @@ extension CaravanAPI {
         let key = JobKey(namespace: namespace(query), id: id)
         return try await blocking(query) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
-                return QueryAnswer(index: state.tableIndex(.jobs), watch: [.job(key)]) {
-                    Responses.error(APIError(.notFound, "job not found"))
+                let index = state.tableIndex(.jobs)
+                    return QueryAnswer(index: index, watch: [.job(key)]) {
+                        Responses.error(APIError(.notFound, "job not found"), index: index)
                 }
             }
             let plugin = job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }

@@ -36,8 +36,9 @@ extension CaravanAPI {
     func readNode(id: String, _ query: QueryParameters) async throws -> Response {
         try await blocking(query) { state in
             guard let node = state.node(id: id) else {
-                return QueryAnswer(index: state.tableIndex(.nodes), watch: [.node(id)]) {
-                    Responses.error(APIError(.notFound, "node not found"))
+                let index = state.tableIndex(.nodes)
+                    return QueryAnswer(index: index, watch: [.node(id)]) {
+                        Responses.error(APIError(.notFound, "node not found"), index: index)
                 }
             }
             return QueryAnswer(index: node.modifyIndex, watch: [.node(id)]) {

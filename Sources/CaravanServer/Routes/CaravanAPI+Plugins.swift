@@ -23,8 +23,9 @@ extension CaravanAPI {
     func readPlugin(id: String, _ query: QueryParameters) async throws -> Response {
         try await blocking(query) { state in
             guard let modifyIndex = state.pluginModifyIndex(id: id) else {
-                return QueryAnswer(index: state.tableIndex(.plugins), watch: [.plugin(id)]) {
-                    Responses.error(APIError(.notFound, "plugin not found"))
+                let index = state.tableIndex(.plugins)
+                    return QueryAnswer(index: index, watch: [.plugin(id)]) {
+                        Responses.error(APIError(.notFound, "plugin not found"), index: index)
                 }
             }
             return QueryAnswer(index: modifyIndex, watch: [.plugin(id)]) {

@@ -37,8 +37,9 @@ extension CaravanAPI {
         let requested = namespace(query)
         return try await blocking(query) { state in
             guard let plugin = state.plugin(id: id) else {
-                return QueryAnswer(index: state.tableIndex(.plugins), watch: [.plugin(id)]) {
-                    Responses.error(APIError(.notFound, "plugin not found"))
+                let index = state.tableIndex(.plugins)
+                    return QueryAnswer(index: index, watch: [.plugin(id)]) {
+                        Responses.error(APIError(.notFound, "plugin not found"), index: index)
                 }
             }
             let jobs = state.jobsRunningPlugin(id: id, namespace: requested)
