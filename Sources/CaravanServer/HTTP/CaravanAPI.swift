@@ -39,7 +39,7 @@ public struct CaravanAPI: HTTPResponder {
 
     let node: ServerNode
     let configuration: APIConfiguration
-    let views = ViewCaches()
+    let lists = ListEncoder()
 
     var store: StateStore { node.store }
 
@@ -162,14 +162,6 @@ public struct CaravanAPI: HTTPResponder {
         let value = query["namespace"] ?? ""
         return value.isEmpty ? "default" : value
     }
-}
-
-/// Per-view caches of encoded list entries.
-final class ViewCaches: Sendable {
-    let pluginStubs = EncodedViewCache()
-    let seedPluginStubs = EncodedViewCache()
-    let jobStubs = EncodedViewCache()
-    let nodeStubs = EncodedViewCache()
 }
 
 /// Turns a `DecodingError` into one line naming the field, as Go's decoder errors do.

@@ -1,4 +1,5 @@
 import CaravanModel
+import CaravanState
 import Hummingbird
 
 extension CaravanAPI {
@@ -36,6 +37,9 @@ extension CaravanAPI {
                     "state": .string("Leader"), "applied_index": .string(String(applied)),
                     "commit_index": .string(String(last)), "last_log_index": .string(String(last)),
                     "num_peers": .string("0"),
+                ]),
+                "caravan": .object([
+                    "blocking_queries_parked": .string(String(store.watches.parkedCount)),
                 ]),
             ]),
         ])

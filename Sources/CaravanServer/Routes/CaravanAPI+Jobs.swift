@@ -21,14 +21,7 @@ extension CaravanAPI {
         return try await blocking(query) { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
-                let jobs = state.jobs(namespace: requested == "*" ? nil : requested, prefix: prefix)
-                let bytes = views.jobStubs.array(
-                    of: jobs.map { ("\($0.namespace)/\($0.id)", $0.modifyIndex) },
-                    wholeTable: requested == "*" && prefix.isEmpty
-                ) { position in
-                    let job = jobs[position]
-                    return JSONWriter.encode(JobListStub(job, summary: state.jobSummary(namespace: job.namespace, id: job.id)))
-                }
+                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix)
                 return Responses.json(bytes, index: index)
             }
         }

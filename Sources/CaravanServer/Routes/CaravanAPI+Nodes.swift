@@ -23,10 +23,7 @@ extension CaravanAPI {
         return try await blocking(query) { state in
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
-                let nodes = state.nodes(prefix: prefix)
-                let bytes = views.nodeStubs.array(of: nodes.map { ($0.id, $0.modifyIndex) }, wholeTable: prefix.isEmpty) {
-                    JSONWriter.encode(NodeListStub(nodes[$0]))
-                }
+                let bytes = lists.nodeStubs(state, prefix: prefix)
                 return Responses.json(bytes, index: index)
             }
         }

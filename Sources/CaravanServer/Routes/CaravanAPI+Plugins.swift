@@ -12,9 +12,7 @@ extension CaravanAPI {
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
                 guard type == "csi" else { return Responses.empty(index: index) }
-                return Responses.json(pluginArray(state, ids: state.pluginIDs(prefix: prefix), cache: views.pluginStubs, wholeTable: prefix.isEmpty) {
-                    JSONWriter.encode(CSIPluginListStub($0))
-                }, index: index)
+                return Responses.json(lists.pluginStubs(state, prefix: prefix), index: index)
             }
         }
     }
@@ -32,14 +30,5 @@ extension CaravanAPI {
                 Responses.json(state.plugin(id: id)!, index: modifyIndex)
             }
         }
-    }
-
-    /// A JSON array of plugin list entries for `ids`, reusing cached entries of unchanged plugins.
-    func pluginArray(
-        _ state: StateSnapshot, ids: [String], cache: EncodedViewCache, wholeTable: Bool,
-        encode: (CSIPluginSummary) -> [UInt8]
-    ) -> [UInt8] {
-        let items = ids.map { ($0, state.pluginModifyIndex(id: $0)!) }
-        return cache.array(of: items, wholeTable: wholeTable) { encode(state.pluginSummary(id: ids[$0])!) }
     }
 }

@@ -9,9 +9,7 @@ extension CaravanAPI {
         try await blocking(query) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
-                Responses.json(pluginArray(state, ids: state.pluginIDs(), cache: views.seedPluginStubs, wholeTable: true) {
-                    JSONWriter.encode(SeedPluginStub($0))
-                }, index: index)
+                Responses.json(lists.seedPluginStubs(state, ids: state.pluginIDs(), wholeTable: true), index: index)
             }
         }
     }
@@ -24,9 +22,7 @@ extension CaravanAPI {
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 let candidates = pluginID.map { state.pluginModifyIndex(id: $0) == nil ? [] : [$0] } ?? state.pluginIDs()
                 let ids = candidates.filter { state.pluginHasJobs(id: $0) }
-                return Responses.json(pluginArray(state, ids: ids, cache: views.seedPluginStubs, wholeTable: false) {
-                    JSONWriter.encode(SeedPluginStub($0))
-                }, index: index)
+                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false), index: index)
             }
         }
     }

@@ -3,6 +3,7 @@ import CaravanServer
 import Logging
 
 /// `caravan`: the command line.
+@main
 struct Caravan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caravan",
@@ -43,4 +44,3 @@ struct AgentCommand: AsyncParsableCommand {
     }
 }
 
-await Caravan.main()

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// `caravan-bench`: the benchmarks behind docs/performance.md. Build in release mode.
+@main
+struct CaravanBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caravan-bench",
+        abstract: "Caravan's benchmarks (run a release build).",
+        subcommands: [FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, AllBenchmarks.self]
+    )
+}
+
+/// Runs every benchmark with its defaults.
+struct AllBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every benchmark with its defaults.")
+
+    func run() async throws {
+        try FSMApplyBenchmark.parse([]).run()
+        try ListEncodeBenchmark.parse([]).run()
+        try await ParkedQueriesBenchmark.parse([]).run()
+    }
+}
+

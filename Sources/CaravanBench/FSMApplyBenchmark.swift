@@ -1,0 +1,42 @@
+import ArgumentParser
+import CaravanState
+
+/// How fast the state machine applies node-register entries (decode + apply), on one core.
+struct FSMApplyBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsm-apply", abstract: "FSM apply rate for node-register entries."
+    )
+
+    @Option(help: "Distinct nodes.") var nodes = 100_000
+    @Option(help: "Distinct CSI plugins the nodes fingerprint.") var plugins = 10
+    @Option(help: "Re-registration rounds after the first (fingerprint changes).") var rounds = 3
+
+    func run() throws {
+        var entries: [[UInt8]] = []
+        entries.reserveCapacity(nodes * (rounds + 1))
+        for round in 0...rounds {
+            for number in 0..<nodes { entries.append(Workload.nodeRegister(number, plugin: "plugin-\(number % plugins)", round: round)) }
+        }
+        let bytes = entries.reduce(0) { $0 + $1.count }
+        var machine = StateMachine()
+        var firstRound = 0.0
+        var failures = 0
+        let total = measure {
+            var index: UInt64 = 0
+            firstRound = measure {
+                for entry in entries[0..<nodes] {
+                    index += 1
+                    if case .failure = machine.apply(index: index, data: entry).result { failures += 1 }
+                }
+            }
+            for entry in entries[nodes...] {
+                index += 1
+                if case .failure = machine.apply(index: index, data: entry).result { failures += 1 }
+            }
+        }
+        precondition(failures == 0 && machine.state.nodeCount == nodes && machine.state.pluginCount == plugins)
+        print("fsm-apply: \(entries.count) node-register entries (\(bytes / entries.count) bytes each), \(nodes) nodes, \(plugins) plugins")
+        print("  first registrations: \(format(Double(nodes) / firstRound)) entries/s")
+        print("  all entries:         \(format(Double(entries.count) / total)) entries/s (\(format(total)) s)")
+    }
+}

@@ -1,0 +1,51 @@
+public import CaravanModel
+public import CaravanState
+
+/// Encodes the list responses, reusing each entry's bytes until its object changes.
+public final class ListEncoder: Sendable {
+    private let pluginStubs = EncodedViewCache()
+    private let seedPluginStubs = EncodedViewCache()
+    private let jobStubs = EncodedViewCache()
+    private let nodeStubs = EncodedViewCache()
+
+    public init() {}
+
+    /// `GET /v1/plugins?type=csi`: Nomad's plugin list stubs.
+    public func pluginStubs(_ state: StateSnapshot, prefix: String = "") -> [UInt8] {
+        plugins(state, ids: state.pluginIDs(prefix: prefix), cache: pluginStubs, wholeTable: prefix.isEmpty) {
+            JSONWriter.encode(CSIPluginListStub($0))
+        }
+    }
+
+    /// `GET /v1/csi/plugins` and `GET /v1/csi/jobs`: the seed's plugin stubs for `ids`.
+    public func seedPluginStubs(_ state: StateSnapshot, ids: [String], wholeTable: Bool) -> [UInt8] {
+        plugins(state, ids: ids, cache: seedPluginStubs, wholeTable: wholeTable) { JSONWriter.encode(SeedPluginStub($0)) }
+    }
+
+    /// `GET /v1/jobs`: job list stubs with their summaries.
+    public func jobStubs(_ state: StateSnapshot, namespace: String?, prefix: String) -> [UInt8] {
+        let jobs = state.jobs(namespace: namespace, prefix: prefix)
+        return jobStubs.array(
+            of: jobs.map { ("\($0.namespace)/\($0.id)", $0.modifyIndex) }, wholeTable: namespace == nil && prefix.isEmpty
+        ) { position in
+            let job = jobs[position]
+            return JSONWriter.encode(JobListStub(job, summary: state.jobSummary(namespace: job.namespace, id: job.id)))
+        }
+    }
+
+    /// `GET /v1/nodes`: node list stubs.
+    public func nodeStubs(_ state: StateSnapshot, prefix: String) -> [UInt8] {
+        let nodes = state.nodes(prefix: prefix)
+        return nodeStubs.array(of: nodes.map { ($0.id, $0.modifyIndex) }, wholeTable: prefix.isEmpty) {
+            JSONWriter.encode(NodeListStub(nodes[$0]))
+        }
+    }
+
+    private func plugins(
+        _ state: StateSnapshot, ids: [String], cache: EncodedViewCache, wholeTable: Bool,
+        encode: (CSIPluginSummary) -> [UInt8]
+    ) -> [UInt8] {
+        let items = ids.map { ($0, state.pluginModifyIndex(id: $0)!) }
+        return cache.array(of: items, wholeTable: wholeTable) { encode(state.pluginSummary(id: ids[$0])!) }
+    }
+}
