@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaravanModel
 import CaravanState
 
 /// How fast the state machine applies node-register entries (decode + apply), on one core.
@@ -34,9 +35,19 @@ struct FSMApplyBenchmark: ParsableCommand {
                 if case .failure = machine.apply(index: index, data: entry).result { failures += 1 }
             }
         }
+        var decoded: [Command] = []
+        decoded.reserveCapacity(entries.count)
+        let decoding = measure {
+            for entry in entries { decoded.append(try! Command(decoding: entry)) }
+        }
+        var second = StateMachine()
+        let applying = measure {
+            for (offset, command) in decoded.enumerated() { _ = second.apply(index: UInt64(offset + 1), command: command) }
+        }
         precondition(failures == 0 && machine.state.nodeCount == nodes && machine.state.pluginCount == plugins)
         print("fsm-apply: \(entries.count) node-register entries (\(bytes / entries.count) bytes each), \(nodes) nodes, \(plugins) plugins")
         print("  first registrations: \(format(Double(nodes) / firstRound)) entries/s")
         print("  all entries:         \(format(Double(entries.count) / total)) entries/s (\(format(total)) s)")
+        print("  of which decoding:   \(format(Double(entries.count) / decoding)) entries/s; applying decoded commands: \(format(Double(entries.count) / applying)) entries/s")
     }
 }

@@ -34,6 +34,16 @@ struct StateStoreView {
     let agent: Agent
     var parkedCount: Int { agent.node.store.watches.parkedCount }
     var index: UInt64 { agent.node.store.snapshot.index }
+
+    /// Registers a node fingerprinting `plugin` without going through HTTP (the live test
+    /// client holds one connection, which a parked query occupies).
+    func writeDirectly(nodeWithPlugin plugin: String) async throws {
+        let node = Node(
+            id: "direct-\(plugin)", secretID: "s",
+            csiNodePlugins: [plugin: CSIInfo(pluginID: plugin, healthy: true, nodeInfo: CSINodeInfo(id: "x"))]
+        )
+        _ = try await agent.node.submit(.nodeRegister(NodeRegistration(node: node, time: TestAgent.clockTime)))
+    }
 }
 
 extension TestClientProtocol {

@@ -9,8 +9,8 @@ struct PluginRecord: Sendable {
     var provider = ""
     var version = ""
     var controllerRequired = false
-    var controllers: TreeDictionary<String, CSIInfo> = [:]
-    var nodes: TreeDictionary<String, CSIInfo> = [:]
+    var controllers: TreeDictionary<String, Shared<CSIInfo>> = [:]
+    var nodes: TreeDictionary<String, Shared<CSIInfo>> = [:]
     var controllersHealthy = 0
     var nodesHealthy = 0
     /// Job → instances it expects, per role. Keys exist for every live job that runs the plugin.
@@ -51,17 +51,17 @@ struct PluginRecord: Sendable {
                 controllerRequired = info.requiresControllerPlugin
                 changed = true
             }
-            let previous = controllers[nodeID]
+            let previous = controllers[nodeID]?.value
             guard previous != info, previous != nil || info.healthy else { return changed }
             if previous?.healthy == true { controllersHealthy -= 1 }
             if info.healthy { controllersHealthy += 1 }
-            controllers[nodeID] = info
+            controllers[nodeID] = Shared(info)
         case .node:
-            let previous = nodes[nodeID]
+            let previous = nodes[nodeID]?.value
             guard previous != info, previous != nil || info.healthy else { return changed }
             if previous?.healthy == true { nodesHealthy -= 1 }
             if info.healthy { nodesHealthy += 1 }
-            nodes[nodeID] = info
+            nodes[nodeID] = Shared(info)
         }
         return true
     }
@@ -81,10 +81,10 @@ struct PluginRecord: Sendable {
         switch role {
         case .controller:
             guard let previous = controllers.removeValue(forKey: nodeID) else { return false }
-            if previous.healthy { controllersHealthy -= 1 }
+            if previous.value.healthy { controllersHealthy -= 1 }
         case .node:
             guard let previous = nodes.removeValue(forKey: nodeID) else { return false }
-            if previous.healthy { nodesHealthy -= 1 }
+            if previous.value.healthy { nodesHealthy -= 1 }
         }
         return true
     }
@@ -111,8 +111,8 @@ struct PluginRecord: Sendable {
         }
         return CSIPlugin(
             summary: summary,
-            controllers: Dictionary(uniqueKeysWithValues: controllers.map { ($0.key, $0.value) }),
-            nodes: Dictionary(uniqueKeysWithValues: nodes.map { ($0.key, $0.value) }),
+            controllers: Dictionary(uniqueKeysWithValues: controllers.map { ($0.key, $0.value.value) }),
+            nodes: Dictionary(uniqueKeysWithValues: nodes.map { ($0.key, $0.value.value) }),
             controllerJobs: descriptions(controllerJobs),
             nodeJobs: descriptions(nodeJobs)
         )

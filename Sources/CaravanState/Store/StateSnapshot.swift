@@ -9,9 +9,9 @@ public struct StateSnapshot: Sendable {
     public internal(set) var index: UInt64 = 0
     var jobs: TreeDictionary<JobKey, Job> = [:]
     var jobSummaries: TreeDictionary<JobKey, JobSummary> = [:]
-    var nodes: TreeDictionary<String, Node> = [:]
+    var nodes: TreeDictionary<String, Shared<Node>> = [:]
     var plugins: TreeDictionary<String, PluginRecord> = [:]
-    var tableIndexes: [UInt64] = Array(repeating: 0, count: Table.allCases.count)
+    var tableIndexes = TableIndexes()
     /// Derived: datacenter → number of ready, eligible nodes in it.
     var schedulableNodes: [String: Int] = [:]
     /// Derived: live system jobs that run a plugin (their expectations follow the nodes).
@@ -22,7 +22,7 @@ public struct StateSnapshot: Sendable {
     // MARK: Indexes
 
     /// The index of the last entry that changed `table` (0 if none has).
-    public func tableIndex(_ table: Table) -> UInt64 { tableIndexes[table.rawValue] }
+    public func tableIndex(_ table: Table) -> UInt64 { tableIndexes[table] }
 
     // MARK: Jobs
 
@@ -44,11 +44,11 @@ public struct StateSnapshot: Sendable {
 
     // MARK: Nodes
 
-    public func node(id: String) -> Node? { nodes[id] }
+    public func node(id: String) -> Node? { nodes[id]?.value }
 
     /// Nodes whose ID starts with `prefix`, sorted by ID.
     public func nodes(prefix: String = "") -> [Node] {
-        nodes.values.filter { $0.id.hasPrefix(prefix) }.sorted { $0.id < $1.id }
+        nodes.values.lazy.map(\.value).filter { $0.id.hasPrefix(prefix) }.sorted { $0.id < $1.id }
     }
 
     public var nodeCount: Int { nodes.count }

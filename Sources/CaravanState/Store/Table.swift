@@ -41,26 +41,71 @@ public enum WatchKey: Sendable, Hashable {
 }
 
 /// The keys one applied entry changed. Every changed object also changes its table.
+///
+/// Kept as a short list rather than a set: an entry changes a handful of keys, and comparing a
+/// few strings is cheaper than hashing them.
 public struct ChangeSet: Sendable, Equatable {
-    public private(set) var keys: Set<WatchKey> = []
+    public private(set) var keys: [WatchKey] = []
+    private var tableMask: UInt8 = 0
 
     public init() {}
 
     public var isEmpty: Bool { keys.isEmpty }
 
     mutating func insert(_ key: WatchKey) {
-        keys.insert(key)
+        let table: Table
         switch key {
-        case .table: break
-        case .job: keys.insert(.table(.jobs))
-        case .node: keys.insert(.table(.nodes))
-        case .plugin: keys.insert(.table(.plugins))
+        case .table(let changed):
+            insertTable(changed)
+            return
+        case .job: table = .jobs
+        case .node: table = .nodes
+        case .plugin: table = .plugins
         }
+        if !keys.contains(key) { keys.append(key) }
+        insertTable(table)
+    }
+
+    private mutating func insertTable(_ table: Table) {
+        let bit: UInt8 = 1 << table.rawValue
+        guard tableMask & bit == 0 else { return }
+        tableMask |= bit
+        keys.append(.table(table))
     }
 
     public func contains(_ key: WatchKey) -> Bool { keys.contains(key) }
 
+    /// The tables this entry changed.
     public var tables: [Table] {
-        Table.allCases.filter { keys.contains(.table($0)) }
+        Table.allCases.filter { tableMask & (1 << $0.rawValue) != 0 }
+    }
+
+    public static func == (a: ChangeSet, b: ChangeSet) -> Bool { Set(a.keys) == Set(b.keys) }
+}
+
+/// The index of each table.
+struct TableIndexes: Sendable {
+    private var jobs: UInt64 = 0
+    private var jobSummaries: UInt64 = 0
+    private var nodes: UInt64 = 0
+    private var plugins: UInt64 = 0
+
+    subscript(table: Table) -> UInt64 {
+        get {
+            switch table {
+            case .jobs: jobs
+            case .jobSummaries: jobSummaries
+            case .nodes: nodes
+            case .plugins: plugins
+            }
+        }
+        set {
+            switch table {
+            case .jobs: jobs = newValue
+            case .jobSummaries: jobSummaries = newValue
+            case .nodes: nodes = newValue
+            case .plugins: plugins = newValue
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ struct Transaction {
     /// The new version: the index advanced, and every changed table's index set to it.
     mutating func finish() -> StateSnapshot {
         state.index = index
-        for table in changes.tables { state.tableIndexes[table.rawValue] = index }
+        for table in changes.tables { state.tableIndexes[table] = index }
         return state
     }
 
@@ -117,12 +117,9 @@ struct Transaction {
         let expected = next.map(expectations(of:)) ?? [:]
         let pluginIDs = Set(previous?.pluginIDs ?? []).union(expected.keys)
         for id in pluginIDs.sorted() {
-            let existing = state.plugins[id]
-            guard existing != nil || expected[id] != nil else { continue }
-            var record = existing ?? PluginRecord(id: id, index: index, time: time)
             let entry = expected[id]
-            if record.setJob(key, controllers: entry?.controllers, nodes: entry?.nodes) || existing == nil {
-                storePlugin(record, existed: existing != nil, time: time)
+            updatePlugin(id, create: entry != nil, time: time) { record in
+                record.setJob(key, controllers: entry?.controllers, nodes: entry?.nodes)
             }
         }
     }
@@ -137,27 +134,37 @@ struct Transaction {
         }
     }
 
-    /// Stores a changed plugin, or deletes it once nothing runs or expects it.
-    private mutating func storePlugin(_ record: PluginRecord, existed: Bool, time: Int64) {
-        var record = record
-        if record.isEmpty {
-            if existed {
-                state.plugins[record.id] = nil
-                changes.insert(.plugin(record.id))
-            }
-            return
+    /// Applies `change` to plugin `id` (created first if absent and `create` is set). A changed
+    /// plugin gets this entry's index, or is deleted once nothing runs or expects it.
+    ///
+    /// The record is changed in place in its table (no copy of it or of its per-node maps unless
+    /// a reader holds an older version).
+    private mutating func updatePlugin(_ id: String, create: Bool, time: Int64, _ change: (inout PluginRecord) -> Bool) {
+        let existed = state.plugins[id] != nil
+        if !existed {
+            guard create else { return }
+            state.plugins[id] = PluginRecord(id: id, index: index, time: time)
         }
-        record.modifyIndex = index
-        record.modifyTime = time
-        state.plugins[record.id] = record
-        changes.insert(.plugin(record.id))
+        let index = self.index
+        let changed = { (record: inout PluginRecord) -> Bool in
+            guard change(&record) || !existed else { return false }
+            record.modifyIndex = index
+            record.modifyTime = time
+            return true
+        }(&state.plugins[id]!)
+        guard changed else { return }
+        if state.plugins[id]!.isEmpty {
+            state.plugins[id] = nil
+            guard existed else { return }
+        }
+        changes.insert(.plugin(id))
     }
 
     // MARK: Nodes
 
     mutating func registerNode(_ registration: NodeRegistration) -> Result<CommandOutcome, StateError> {
         var node = registration.node
-        let previous = state.nodes[node.id]
+        let previous = state.nodes[node.id]?.value
         if let previous {
             guard previous.secretID.isEmpty || previous.secretID == node.secretID else {
                 return .failure(.nodeSecretMismatch(node.id))
@@ -171,7 +178,7 @@ struct Transaction {
             node.statusUpdatedAt = registration.time / 1_000_000_000
         }
         node.modifyIndex = index
-        state.nodes[node.id] = node
+        state.nodes[node.id] = Shared(node)
         changes.insert(.node(node.id))
         reconcileFingerprints(of: node, previous: previous, time: registration.time)
         adjustSchedulable(previous: previous, next: node, time: registration.time)
@@ -179,19 +186,19 @@ struct Transaction {
     }
 
     mutating func updateNodeStatus(_ update: NodeStatusUpdate) -> Result<CommandOutcome, StateError> {
-        guard var node = state.nodes[update.nodeID] else { return .failure(.nodeNotFound(update.nodeID)) }
+        guard var node = state.nodes[update.nodeID]?.value else { return .failure(.nodeNotFound(update.nodeID)) }
         let previous = node
         node.status = update.status
         node.statusUpdatedAt = update.time / 1_000_000_000
         node.modifyIndex = index
-        state.nodes[node.id] = node
+        state.nodes[node.id] = Shared(node)
         changes.insert(.node(node.id))
         adjustSchedulable(previous: previous, next: node, time: update.time)
         return .success(.nodeUpdated(nodeModifyIndex: index))
     }
 
     mutating func deregisterNode(_ deregistration: NodeDeregistration) -> Result<CommandOutcome, StateError> {
-        guard let previous = state.nodes.removeValue(forKey: deregistration.nodeID) else {
+        guard let previous = state.nodes.removeValue(forKey: deregistration.nodeID)?.value else {
             return .failure(.nodeNotFound(deregistration.nodeID))
         }
         changes.insert(.node(previous.id))
@@ -213,16 +220,14 @@ struct Transaction {
         for (role, current, before) in roles {
             for id in current.keys.sorted() {
                 let info = current[id]!
-                let existing = state.plugins[id]
-                guard existing != nil || info.healthy else { continue }
-                var record = existing ?? PluginRecord(id: id, index: index, time: time)
-                if record.setInstance(info, nodeID: node.id, role: role) || existing == nil {
-                    storePlugin(record, existed: existing != nil, time: time)
+                updatePlugin(id, create: info.healthy, time: time) { record in
+                    record.setInstance(info, nodeID: node.id, role: role)
                 }
             }
             for id in before.keys.sorted() where current[id] == nil {
-                guard var record = state.plugins[id], record.removeInstance(nodeID: node.id, role: role) else { continue }
-                storePlugin(record, existed: true, time: time)
+                updatePlugin(id, create: false, time: time) { record in
+                    record.removeInstance(nodeID: node.id, role: role)
+                }
             }
         }
     }
