@@ -32,9 +32,9 @@ struct ListEncodeBenchmark: ParsableCommand {
         let warm = measure {
             for state in states { checksum &+= lists.pluginStubs(state).count }
         }
-        _ = lists.seedPluginStubs(states[0], ids: states[0].pluginIDs(), wholeTable: true)
+        _ = lists.seedPluginStubs(states[0], ids: lists.pluginIDs(states[0]), wholeTable: true)
         let seedWarm = measure {
-            for state in states.dropFirst() { checksum &+= lists.seedPluginStubs(state, ids: state.pluginIDs(), wholeTable: true).count }
+            for state in states.dropFirst() { checksum &+= lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true).count }
         }
         precondition(checksum > 0)
         print("encode-list: \(plugins) plugins, \(size) bytes per list")

@@ -3,9 +3,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A minimal HTTP/1.1 client for load generation: one request per connection
-/// (`Connection: close`), the whole response read until the server closes. It keeps no more
-/// than a few hundred bytes per connection, so ten thousand can be held open from one process.
+/// A minimal HTTP/1.1 client for load generation: one request per connection, kept alive as
+/// long-poll clients keep theirs; a response is complete when `Content-Length` bytes of body
+/// have arrived; connections close when the client shuts down. It keeps a few hundred bytes per
+/// connection, so ten thousand can be held open from one process.
 final class LoopbackHTTPClient: Sendable {
     let group: MultiThreadedEventLoopGroup
     let host: String
@@ -26,11 +27,11 @@ final class LoopbackHTTPClient: Sendable {
 
     /// Opens a connection and sends `GET path`; the future completes when the response is in.
     func get(_ path: String) -> EventLoopFuture<Outcome> {
-        send("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
+        send("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n")
     }
 
     func put(_ path: String, body: [UInt8]) -> EventLoopFuture<Outcome> {
-        let head = "PUT \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        let head = "PUT \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         return send(head, body: body)
     }
 
@@ -60,29 +61,60 @@ final class LoopbackHTTPClient: Sendable {
     func shutdown() async throws { try await group.shutdownGracefully() }
 }
 
-/// Accumulates a response and completes when the server closes the connection.
+/// Accumulates one response; completes when its body is in. The connection stays open, as a
+/// long-poll client's does, until the client shuts down.
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     private let promise: EventLoopPromise<LoopbackHTTPClient.Outcome>
     private var received: ByteBuffer?
+    private var completed = false
 
     init(promise: EventLoopPromise<LoopbackHTTPClient.Outcome>) { self.promise = promise }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if received == nil { received = buffer } else { received!.writeBuffer(&buffer) }
+        guard !completed, let outcome = Self.parse(received!) else { return }
+        completed = true
+        promise.succeed(outcome)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let finished = ContinuousClock.now
-        let text = received.map { String(buffer: $0) } ?? ""
-        let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        promise.succeed(.init(status: status, finished: finished, body: body))
+        guard !completed else { return }
+        completed = true
+        promise.succeed(Self.parse(received ?? ByteBuffer(), atEnd: true) ?? .init(status: 0, finished: .now, body: ""))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !completed else { return }
+        completed = true
         promise.fail(error)
         context.close(promise: nil)
+    }
+
+    /// The response, once its head and `Content-Length` bytes of body are in. Scans bytes, not
+    /// strings: the client must cost far less than the server it measures.
+    private static func parse(_ buffer: ByteBuffer, atEnd: Bool = false) -> LoopbackHTTPClient.Outcome? {
+        let bytes = buffer.readableBytesView
+        guard let headEnd = bytes.firstRange(of: [13, 10, 13, 10]) else { return nil }
+        let head = bytes[bytes.startIndex..<headEnd.lowerBound]
+        let bodyStart = headEnd.upperBound
+        var length = 0
+        if let field = head.firstRange(of: Array("Content-Length: ".utf8)) ?? head.firstRange(of: Array("content-length: ".utf8)) {
+            var position = field.upperBound
+            while position < head.endIndex, head[position] >= 48, head[position] <= 57 {
+                length = length * 10 + Int(head[position] - 48)
+                position += 1
+            }
+        }
+        guard atEnd || bytes.endIndex - bodyStart >= length else { return nil }
+        var status = 0
+        var position = head.startIndex + 9
+        while position < head.startIndex + 12, position < head.endIndex {
+            status = status * 10 + Int(head[position] - 48)
+            position += 1
+        }
+        let body = String(decoding: bytes[bodyStart...], as: UTF8.self)
+        return .init(status: status, finished: .now, body: body)
     }
 }

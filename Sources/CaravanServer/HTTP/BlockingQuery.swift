@@ -51,19 +51,26 @@ struct BlockingOptions: Sendable {
 /// the answer has not passed; otherwise park on the answer's keys until an applied entry changes
 /// one of them and the re-read answer passes the index, or the wait runs out (then answer 200
 /// with the current data and index).
+///
+/// The rendered response is shared through a ``ResponseCache`` under `key` (the query without
+/// `index` and `wait`).
 struct BlockingQuery {
     let store: StateStore
+    let cache: ResponseCache
+    let key: String
     let eventLoop: any EventLoop
 
-    init(store: StateStore, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+    init(store: StateStore, cache: ResponseCache, key: String, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
         self.store = store
+        self.cache = cache
+        self.key = key
         self.eventLoop = eventLoop
     }
 
     func run(_ options: BlockingOptions, _ query: (StateSnapshot) -> QueryAnswer) async -> Response {
         var snapshot = store.snapshot
         var answer = query(snapshot)
-        guard options.minIndex > 0, answer.index <= options.minIndex else { return answer.render() }
+        guard options.minIndex > 0, answer.index <= options.minIndex else { return render(answer) }
 
         let watches = store.watches
         let id = watches.reserve()
@@ -79,7 +86,11 @@ struct BlockingQuery {
             answer = query(snapshot)
             guard wake == .changed else { break }
         }
-        return answer.render()
+        return render(answer)
+    }
+
+    private func render(_ answer: QueryAnswer) -> Response {
+        cache.response(for: key, version: answer.index, render: answer.render)
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {

@@ -40,6 +40,7 @@ public struct CaravanAPI: HTTPResponder {
     let node: ServerNode
     let configuration: APIConfiguration
     let lists = ListEncoder()
+    let responses = ResponseCache()
 
     var store: StateStore { node.store }
 
@@ -70,26 +71,26 @@ public struct CaravanAPI: HTTPResponder {
         switch (segments.count, segments[0]) {
         case (1, "jobs"):
             switch method {
-            case .get: return try await listJobs(query)
+            case .get: return try await listJobs(request, query)
             case .put, .post: return try await registerJob(request, query: query, pathID: nil)
             default: throw APIError.invalidMethod
             }
         case (2, "job") where !segments[1].isEmpty:
             switch method {
-            case .get: return try await readJob(id: segments[1], query)
+            case .get: return try await readJob(id: segments[1], request, query)
             case .put, .post: return try await registerJob(request, query: query, pathID: segments[1])
             case .delete: return try await deregisterJob(id: segments[1], query)
             default: throw APIError.invalidMethod
             }
         case (1, "nodes"):
             guard method == .get else { throw APIError.invalidMethod }
-            return try await listNodes(query)
+            return try await listNodes(request, query)
         case (2, "node") where segments[1] == "register":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             return try await registerNode(request)
         case (2, "node") where !segments[1].isEmpty:
             guard method == .get else { throw APIError.invalidMethod }
-            return try await readNode(id: segments[1], query)
+            return try await readNode(id: segments[1], request, query)
         case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             return try await purgeNode(id: segments[1])
@@ -98,20 +99,20 @@ public struct CaravanAPI: HTTPResponder {
             return try await updateNodeStatus(id: segments[1], request)
         case (1, "plugins"):
             guard method == .get else { throw APIError.invalidMethod }
-            return try await listPlugins(query)
+            return try await listPlugins(request, query)
         case (_, "plugin") where segments.count >= 2 && segments[1] == "csi":
             guard segments.count == 3 || segments.count == 4, !segments[2].isEmpty else { throw APIError.resourceNotFound }
             guard method == .get else { throw APIError.invalidMethod }
-            return try await readPlugin(id: segments[2], query)
+            return try await readPlugin(id: segments[2], request, query)
         case (2, "csi") where segments[1] == "plugins":
             guard method == .get else { throw APIError.invalidMethod }
-            return try await listSeedPlugins(query)
+            return try await listSeedPlugins(request, query)
         case (2, "csi") where segments[1] == "jobs":
             guard method == .get else { throw APIError.invalidMethod }
-            return try await listSeedPluginJobs(query)
+            return try await listSeedPluginJobs(request, query)
         case (3, "csi") where segments[1] == "plugin" && !segments[2].isEmpty:
             guard method == .get else { throw APIError.invalidMethod }
-            return try await readSeedPlugin(id: segments[2], query)
+            return try await readSeedPlugin(id: segments[2], request, query)
         case (2, "status") where segments[1] == "leader":
             guard method == .get else { throw APIError.invalidMethod }
             return Responses.json(configuration.leaderAddress, index: store.snapshot.index)
@@ -125,10 +126,13 @@ public struct CaravanAPI: HTTPResponder {
 
     // MARK: Shared pieces
 
-    /// Runs a read with the request's blocking options.
-    func blocking(_ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
-        let options = try BlockingOptions(query)
-        return await BlockingQuery(store: store).run(options, body)
+    /// Runs a read with the request's blocking options. `query` names the question for the
+    /// response cache: the path and every parameter but `index`, `wait` and `stale`.
+    func blocking(_ request: Request, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
+        let parameters = QueryParameters(request.uri.query)
+        let options = try BlockingOptions(parameters)
+        let key = request.uri.path + "?" + parameters.canonical(excluding: ["index", "wait", "stale"])
+        return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
     }
 
     /// Decodes the request's JSON body, enforcing the size limit.

@@ -1,8 +1,10 @@
 public import CaravanModel
 public import CaravanState
+import Synchronization
 
 /// Encodes the list responses, reusing each entry's bytes until its object changes.
 public final class ListEncoder: Sendable {
+    private let sortedPluginIDs = Mutex<(version: UInt64, ids: [String])?>(nil)
     private let pluginStubs = EncodedViewCache()
     private let seedPluginStubs = EncodedViewCache()
     private let jobStubs = EncodedViewCache()
@@ -10,9 +12,20 @@ public final class ListEncoder: Sendable {
 
     public init() {}
 
+    /// Every plugin ID, sorted; re-sorted only when a plugin was created or deleted.
+    public func pluginIDs(_ state: StateSnapshot) -> [String] {
+        if let cached = sortedPluginIDs.withLock({ $0 }), cached.version == state.pluginSetIndex { return cached.ids }
+        let ids = state.pluginIDs()
+        sortedPluginIDs.withLock { cached in
+            if (cached?.version ?? 0) <= state.pluginSetIndex { cached = (state.pluginSetIndex, ids) }
+        }
+        return ids
+    }
+
     /// `GET /v1/plugins?type=csi`: Nomad's plugin list stubs.
     public func pluginStubs(_ state: StateSnapshot, prefix: String = "") -> [UInt8] {
-        plugins(state, ids: state.pluginIDs(prefix: prefix), cache: pluginStubs, wholeTable: prefix.isEmpty) {
+        let ids = prefix.isEmpty ? pluginIDs(state) : state.pluginIDs(prefix: prefix)
+        return plugins(state, ids: ids, cache: pluginStubs, wholeTable: prefix.isEmpty) {
             JSONWriter.encode(CSIPluginListStub($0))
         }
     }

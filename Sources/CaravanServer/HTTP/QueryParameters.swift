@@ -26,6 +26,14 @@ public struct QueryParameters: Sendable {
 
     public func has(_ name: String) -> Bool { pairs.contains { $0.name == name } }
 
+    /// The parameters other than `excluded`, in a canonical order, as one string.
+    public func canonical(excluding excluded: Set<String>) -> String {
+        pairs.filter { !excluded.contains($0.name) }
+            .sorted { ($0.name, $0.value) < ($1.name, $1.value) }
+            .map { "\($0.name)=\($0.value)" }
+            .joined(separator: "&")
+    }
+
     /// Form decoding of one component: `+` → space, `%XX` → byte; a malformed escape is kept as is.
     static func decode(_ component: Substring) -> String {
         percentDecode(component, plusIsSpace: true)

@@ -15,10 +15,10 @@ struct JobRegisterRequest: Decodable {
 
 extension CaravanAPI {
     /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace).
-    func listJobs(_ query: QueryParameters) async throws -> Response {
+    func listJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
         let prefix = query["prefix"] ?? ""
-        return try await blocking(query) { state in
+        return try await blocking(request) { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
                 let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix)
@@ -29,9 +29,9 @@ extension CaravanAPI {
 
     /// `GET /v1/job/:id`: the job, with the seed's `CSIPlugin` object when it runs a plugin.
     /// Its index and wakeups cover the job and that plugin.
-    func readJob(id: String, _ query: QueryParameters) async throws -> Response {
+    func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
-        return try await blocking(query) { state in
+        return try await blocking(request) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
                 let index = state.tableIndex(.jobs)
                     return QueryAnswer(index: index, watch: [.job(key)]) {

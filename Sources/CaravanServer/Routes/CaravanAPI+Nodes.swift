@@ -18,9 +18,9 @@ struct NodeStatusRequest: Decodable {
 
 extension CaravanAPI {
     /// `GET /v1/nodes?prefix=`.
-    func listNodes(_ query: QueryParameters) async throws -> Response {
+    func listNodes(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let prefix = query["prefix"] ?? ""
-        return try await blocking(query) { state in
+        return try await blocking(request) { state in
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
                 let bytes = lists.nodeStubs(state, prefix: prefix)
@@ -30,8 +30,8 @@ extension CaravanAPI {
     }
 
     /// `GET /v1/node/:id`.
-    func readNode(id: String, _ query: QueryParameters) async throws -> Response {
-        try await blocking(query) { state in
+    func readNode(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        try await blocking(request) { state in
             guard let node = state.node(id: id) else {
                 let index = state.tableIndex(.nodes)
                     return QueryAnswer(index: index, watch: [.node(id)]) {

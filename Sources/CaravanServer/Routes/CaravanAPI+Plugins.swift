@@ -4,10 +4,10 @@ import Hummingbird
 
 extension CaravanAPI {
     /// `GET /v1/plugins?type=csi&prefix=`: no `type` gives `[]`, another type an empty body.
-    func listPlugins(_ query: QueryParameters) async throws -> Response {
+    func listPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let type = query["type"]
         let prefix = query["prefix"] ?? ""
-        return try await blocking(query) { state in
+        return try await blocking(request) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
@@ -18,8 +18,8 @@ extension CaravanAPI {
     }
 
     /// `GET /v1/plugin/csi/:id`: the plugin in Nomad's shape.
-    func readPlugin(id: String, _ query: QueryParameters) async throws -> Response {
-        try await blocking(query) { state in
+    func readPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        try await blocking(request) { state in
             guard let modifyIndex = state.pluginModifyIndex(id: id) else {
                 let index = state.tableIndex(.plugins)
                     return QueryAnswer(index: index, watch: [.plugin(id)]) {

@@ -11,6 +11,9 @@ public struct StateSnapshot: Sendable {
     var jobSummaries: TreeDictionary<JobKey, JobSummary> = [:]
     var nodes: TreeDictionary<String, Shared<Node>> = [:]
     var plugins: TreeDictionary<String, PluginRecord> = [:]
+    /// Derived: the index of the entry that last created or deleted a plugin. Sorted plugin ID
+    /// lists stay valid while it does not move.
+    public internal(set) var pluginSetIndex: UInt64 = 0
     var tableIndexes = TableIndexes()
     /// Derived: datacenter → number of ready, eligible nodes in it.
     var schedulableNodes: [String: Int] = [:]

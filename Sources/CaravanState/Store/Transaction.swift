@@ -144,6 +144,7 @@ struct Transaction {
         if !existed {
             guard create else { return }
             state.plugins[id] = PluginRecord(id: id, index: index, time: time)
+            state.pluginSetIndex = index
         }
         let index = self.index
         let changed = { (record: inout PluginRecord) -> Bool in
@@ -155,6 +156,7 @@ struct Transaction {
         guard changed else { return }
         if state.plugins[id]!.isEmpty {
             state.plugins[id] = nil
+            state.pluginSetIndex = index
             guard existed else { return }
         }
         changes.insert(.plugin(id))
