@@ -20,4 +20,3 @@ struct AllBenchmarks: AsyncParsableCommand {
         try await ParkedQueriesBenchmark.parse([]).run()
     }
 }
-

@@ -48,6 +48,8 @@ struct FSMApplyBenchmark: ParsableCommand {
         print("fsm-apply: \(entries.count) node-register entries (\(bytes / entries.count) bytes each), \(nodes) nodes, \(plugins) plugins")
         print("  first registrations: \(format(Double(nodes) / firstRound)) entries/s")
         print("  all entries:         \(format(Double(entries.count) / total)) entries/s (\(format(total)) s)")
-        print("  of which decoding:   \(format(Double(entries.count) / decoding)) entries/s; applying decoded commands: \(format(Double(entries.count) / applying)) entries/s")
+        print(
+            "  of which decoding:   \(format(Double(entries.count) / decoding)) entries/s; applying decoded commands: \(format(Double(entries.count) / applying)) entries/s"
+        )
     }
 }

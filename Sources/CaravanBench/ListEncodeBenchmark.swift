@@ -39,7 +39,11 @@ struct ListEncodeBenchmark: ParsableCommand {
         precondition(checksum > 0)
         print("encode-list: \(plugins) plugins, \(size) bytes per list")
         print("  cold (every entry encoded):          \(format(Double(plugins) / cold)) objects/s")
-        print("  after one change, /v1/plugins:      \(format(Double(plugins * iterations) / warm)) objects/s (\(format(warm / Double(iterations) * 1000)) ms per list)")
-        print("  after one change, /v1/csi/plugins:  \(format(Double(plugins * (iterations - 1)) / seedWarm)) objects/s (\(format(seedWarm / Double(iterations - 1) * 1000)) ms per list)")
+        print(
+            "  after one change, /v1/plugins:      \(format(Double(plugins * iterations) / warm)) objects/s (\(format(warm / Double(iterations) * 1000)) ms per list)"
+        )
+        print(
+            "  after one change, /v1/csi/plugins:  \(format(Double(plugins * (iterations - 1)) / seedWarm)) objects/s (\(format(seedWarm / Double(iterations - 1) * 1000)) ms per list)"
+        )
     }
 }

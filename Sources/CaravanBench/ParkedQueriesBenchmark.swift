@@ -16,7 +16,6 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
     @Option(help: "Parked queries.") var queries = 10_000
     @Option(help: "Port for the agent under test.") var port = 46460
     @Option(help: "Path of the caravan binary (default: next to this one).") var caravan: String?
-    @Option(help: "Record a perf profile of the agent around the wakeup into this file.") var perf: String?
 
     func run() async throws {
         FileDescriptorLimit.raiseToHardLimit()
@@ -42,7 +41,6 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         try await waitUntil("\(queries) queries park") { try await Self.parked(client) == queries }
         let after = try Self.residentKilobytes(pid: agent.processIdentifier)
 
-        let profiler = try perf.map { try Self.startProfiler(pid: agent.processIdentifier, output: $0) }
         let start = ContinuousClock.now
         let change = try await client.put("/v1/node/register", body: Self.registerBody(Workload.node(1, plugin: "bench"))).get()
         precondition(change.status == 200)
@@ -53,10 +51,6 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             if outcome.status == 200 { ok += 1 }
             last = max(last, outcome.finished)
         }
-        if let profiler {
-            profiler.interrupt()
-            profiler.waitUntilExit()
-        }
         let elapsed = last - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("parked-queries: \(queries) blocking queries on GET /v1/plugin/csi/:id, one write wakes them all")
@@ -64,16 +58,6 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         print("  write → last response: \(format(seconds * 1000)) ms")
         print("  server memory per parked query: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
         try await client.shutdown()
-    }
-
-    /// Starts `perf record` on the agent and waits until it is attached.
-    static func startProfiler(pid: Int32, output: String) throws -> Process {
-        let profiler = Process()
-        profiler.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
-        profiler.arguments = ["record", "-g", "-p", String(pid), "-o", output]
-        try profiler.run()
-        Thread.sleep(forTimeInterval: 1)
-        return profiler
     }
 
     static func registerBody(_ node: Node) -> [UInt8] {

@@ -17,7 +17,8 @@ enum Workload {
             updateTime: "2026-11-29T00:00:\(String(format2: round % 60))Z", provider: "ebs.csi.aws.com", providerVersion: "1.25.0",
             requiresControllerPlugin: true, requiresTopologies: true,
             nodeInfo: CSINodeInfo(
-                id: "i-\(number)", maxVolumes: 25, accessibleTopology: CSITopology(segments: ["topology.ebs.csi.aws.com/zone": "us-east-1\(["a", "b", "c"][number % 3])"]),
+                id: "i-\(number)", maxVolumes: 25,
+                accessibleTopology: CSITopology(segments: ["topology.ebs.csi.aws.com/zone": "us-east-1\(["a", "b", "c"][number % 3])"]),
                 requiresNodeStageVolume: true
             )
         )
@@ -36,7 +37,9 @@ enum Workload {
                 "kernel.name": "linux", "cpu.arch": "amd64", "os.name": "debian", "nomad.version": "1.9.3",
                 "unique.network.ip-address": "10.0.\(number / 256).\(number % 256)", "driver.docker": "1",
             ],
-            drivers: ["docker": DriverInfo(attributes: ["driver.docker.version": "27.3.1"], detected: true, healthy: true, healthDescription: "Healthy")],
+            drivers: [
+                "docker": DriverInfo(attributes: ["driver.docker.version": "27.3.1"], detected: true, healthy: true, healthDescription: "Healthy")
+            ],
             csiControllerPlugins: controllers, csiNodePlugins: [plugin: nodeInfo]
         )
     }

@@ -43,4 +43,3 @@ struct AgentCommand: AsyncParsableCommand {
         try await agent.run(logger: logger)
     }
 }
-

@@ -11,7 +11,8 @@ struct JSONTests {
 
     @Test("a job keeps the fields Caravan does not interpret and writes them back")
     func unknownFieldsRoundTrip() throws {
-        let json = #"{"ID":"j","Meta":{"a":"b"},"Constraints":[{"LTarget":"x","Operand":"=","RTarget":1.5}],"TaskGroups":[{"Name":"g","Tasks":[{"Name":"t","Resources":{"CPU":100}}],"Spread":null}]}"#
+        let json =
+            #"{"ID":"j","Meta":{"a":"b"},"Constraints":[{"LTarget":"x","Operand":"=","RTarget":1.5}],"TaskGroups":[{"Name":"g","Tasks":[{"Name":"t","Resources":{"CPU":100}}],"Spread":null}]}"#
         let job = try Self.decode(Job.self, json)
         #expect(job.extra["Meta"] == .object(["a": .string("b")]))
         #expect(job.taskGroups[0].extra["Spread"] == .null)
@@ -23,7 +24,9 @@ struct JSONTests {
 
     @Test("Go defaults fill what the client left out; an explicit count of 0 stays 0")
     func defaults() throws {
-        var job = try Self.decode(Job.self, #"{"ID":"j","TaskGroups":[{"Name":"a","Tasks":[{"Name":"t","CSIPluginConfig":{"ID":"p","Type":"node"}}]},{"Name":"b","Count":0}]}"#)
+        var job = try Self.decode(
+            Job.self,
+            #"{"ID":"j","TaskGroups":[{"Name":"a","Tasks":[{"Name":"t","CSIPluginConfig":{"ID":"p","Type":"node"}}]},{"Name":"b","Count":0}]}"#)
         job.canonicalize()
         #expect(job.name == "j")
         #expect(job.namespace == "default")
@@ -40,7 +43,9 @@ struct JSONTests {
 
     @Test("strings are escaped as JSON requires; maps are written with sorted keys")
     func writerEscapes() throws {
-        let value: JSONValue = .object(["b": .string("quote\" backslash\\ newline\n tab\t bell\u{07} é"), "a": .array([.int(-3), .double(2.5), .bool(false), .null])])
+        let value: JSONValue = .object([
+            "b": .string("quote\" backslash\\ newline\n tab\t bell\u{07} é"), "a": .array([.int(-3), .double(2.5), .bool(false), .null]),
+        ])
         let text = try #require(String(bytes: JSONWriter.encode(value), encoding: .utf8))
         #expect(text == #"{"a":[-3,2.5,false,null],"b":"quote\" backslash\\ newline\n tab\t bell\u0007 é"}"#)
         let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
@@ -49,7 +54,10 @@ struct JSONTests {
 
     @Test("a node decodes its fingerprint maps and is written without its secret")
     func node() throws {
-        let node = try Self.decode(Node.self, #"{"ID":"n","SecretID":"s","CSINodePlugins":{"p":{"PluginID":"p","Healthy":true,"NodeInfo":{"ID":"ext","MaxVolumes":3,"AccessibleTopology":{"Segments":{"zone":"a"}}}}}}"#)
+        let node = try Self.decode(
+            Node.self,
+            #"{"ID":"n","SecretID":"s","CSINodePlugins":{"p":{"PluginID":"p","Healthy":true,"NodeInfo":{"ID":"ext","MaxVolumes":3,"AccessibleTopology":{"Segments":{"zone":"a"}}}}}}"#
+        )
         #expect(node.secretID == "s")
         #expect(node.csiNodePlugins["p"]?.nodeInfo?.accessibleTopology?.segments == ["zone": "a"])
         let written = try #require(String(bytes: JSONWriter.encode(node), encoding: .utf8))

@@ -107,7 +107,8 @@ struct JobRouteTests {
     @Test("?namespace= on a register wins over the job's own namespace")
     func namespacePrecedence() async throws {
         try await TestAgent().run { client in
-            let response = try await client.put("/v1/jobs?namespace=prod", body: ["Job": Body.pluginJob("j", plugin: "p", role: "node", namespace: "dev")])
+            let response = try await client.put(
+                "/v1/jobs?namespace=prod", body: ["Job": Body.pluginJob("j", plugin: "p", role: "node", namespace: "dev")])
             #expect(response.status == .ok)
             #expect(try await client.get("/v1/job/j?namespace=prod").status == .ok)
             #expect(try await client.get("/v1/job/j?namespace=dev").status == .notFound)

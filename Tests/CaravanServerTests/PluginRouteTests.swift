@@ -36,10 +36,11 @@ struct PluginRouteTests {
             #expect(other.text == "")
             let stubs = try await client.get("/v1/plugins?type=csi").array
             let stub = try #require(stubs.first as? [String: Any])
-            #expect(stub.keys.sorted() == [
-                "ControllerRequired", "ControllersExpected", "ControllersHealthy", "CreateIndex", "ID", "ModifyIndex",
-                "NodesExpected", "NodesHealthy", "Provider",
-            ])
+            #expect(
+                stub.keys.sorted() == [
+                    "ControllerRequired", "ControllersExpected", "ControllersHealthy", "CreateIndex", "ID", "ModifyIndex",
+                    "NodesExpected", "NodesHealthy", "Provider",
+                ])
         }
     }
 

@@ -39,7 +39,7 @@ extension CaravanAPI {
                     "num_peers": .string("0"),
                 ]),
                 "caravan": .object([
-                    "blocking_queries_parked": .string(String(store.watches.parkedCount)),
+                    "blocking_queries_parked": .string(String(store.watches.parkedCount))
                 ]),
             ]),
         ])

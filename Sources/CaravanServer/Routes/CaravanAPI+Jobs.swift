@@ -34,8 +34,8 @@ extension CaravanAPI {
         return try await blocking(request) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
                 let index = state.tableIndex(.jobs)
-                    return QueryAnswer(index: index, watch: [.job(key)]) {
-                        Responses.error(APIError(.notFound, "job not found"), index: index)
+                return QueryAnswer(index: index, watch: [.job(key)]) {
+                    Responses.error(APIError(.notFound, "job not found"), index: index)
                 }
             }
             let plugin = job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }

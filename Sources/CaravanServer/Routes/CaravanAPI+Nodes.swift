@@ -34,8 +34,8 @@ extension CaravanAPI {
         try await blocking(request) { state in
             guard let node = state.node(id: id) else {
                 let index = state.tableIndex(.nodes)
-                    return QueryAnswer(index: index, watch: [.node(id)]) {
-                        Responses.error(APIError(.notFound, "node not found"), index: index)
+                return QueryAnswer(index: index, watch: [.node(id)]) {
+                    Responses.error(APIError(.notFound, "node not found"), index: index)
                 }
             }
             return QueryAnswer(index: node.modifyIndex, watch: [.node(id)]) {

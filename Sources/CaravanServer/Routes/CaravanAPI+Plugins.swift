@@ -22,8 +22,8 @@ extension CaravanAPI {
         try await blocking(request) { state in
             guard let modifyIndex = state.pluginModifyIndex(id: id) else {
                 let index = state.tableIndex(.plugins)
-                    return QueryAnswer(index: index, watch: [.plugin(id)]) {
-                        Responses.error(APIError(.notFound, "plugin not found"), index: index)
+                return QueryAnswer(index: index, watch: [.plugin(id)]) {
+                    Responses.error(APIError(.notFound, "plugin not found"), index: index)
                 }
             }
             return QueryAnswer(index: modifyIndex, watch: [.plugin(id)]) {

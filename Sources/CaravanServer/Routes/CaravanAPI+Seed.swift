@@ -34,8 +34,8 @@ extension CaravanAPI {
         return try await blocking(request) { state in
             guard let plugin = state.plugin(id: id) else {
                 let index = state.tableIndex(.plugins)
-                    return QueryAnswer(index: index, watch: [.plugin(id)]) {
-                        Responses.error(APIError(.notFound, "plugin not found"), index: index)
+                return QueryAnswer(index: index, watch: [.plugin(id)]) {
+                    Responses.error(APIError(.notFound, "plugin not found"), index: index)
                 }
             }
             let jobs = state.jobsRunningPlugin(id: id, namespace: requested)
