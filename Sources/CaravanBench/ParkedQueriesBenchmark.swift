@@ -24,8 +24,11 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         agent.executableURL = URL(fileURLWithPath: binary)
         agent.arguments = ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"]
         try agent.run()
-        defer { agent.terminate() }
         let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
 
         try await waitUntil("the agent answers") { (try? await client.get("/v1/status/leader").get().status) == 200 }
         let node = Workload.node(0, plugin: "bench")

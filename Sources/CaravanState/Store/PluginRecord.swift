@@ -43,26 +43,24 @@ struct PluginRecord: Sendable {
     /// first-seen unhealthy instance is not recorded (Nomad's rule).
     mutating func setInstance(_ info: CSIInfo, nodeID: String, role: Role) -> Bool {
         var changed = provider != info.provider || version != info.providerVersion
-        provider = info.provider
-        version = info.providerVersion
-        switch role {
-        case .controller:
-            if controllerRequired != info.requiresControllerPlugin {
-                controllerRequired = info.requiresControllerPlugin
-                changed = true
-            }
-            let previous = controllers[nodeID]?.value
-            guard previous != info, previous != nil || info.healthy else { return changed }
-            if previous?.healthy == true { controllersHealthy -= 1 }
-            if info.healthy { controllersHealthy += 1 }
-            controllers[nodeID] = Shared(info)
-        case .node:
-            let previous = nodes[nodeID]?.value
-            guard previous != info, previous != nil || info.healthy else { return changed }
-            if previous?.healthy == true { nodesHealthy -= 1 }
-            if info.healthy { nodesHealthy += 1 }
-            nodes[nodeID] = Shared(info)
+        if changed {
+            provider = info.provider
+            version = info.providerVersion
         }
+        if role == .controller, controllerRequired != info.requiresControllerPlugin {
+            controllerRequired = info.requiresControllerPlugin
+            changed = true
+        }
+        // One access to the instance's slot in the per-node map.
+        func record(_ slot: inout Shared<CSIInfo>?) -> Int? {
+            let previous = slot?.value
+            guard previous != info, previous != nil || info.healthy else { return nil }
+            slot = Shared(info)
+            return (info.healthy ? 1 : 0) - (previous?.healthy == true ? 1 : 0)
+        }
+        let delta = role == .controller ? record(&controllers[nodeID]) : record(&nodes[nodeID])
+        guard let healthDelta = delta else { return changed }
+        if role == .controller { controllersHealthy += healthDelta } else { nodesHealthy += healthDelta }
         return true
     }
 

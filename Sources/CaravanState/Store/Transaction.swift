@@ -140,24 +140,28 @@ struct Transaction {
     /// The record is changed in place in its table (no copy of it or of its per-node maps unless
     /// a reader holds an older version).
     private mutating func updatePlugin(_ id: String, create: Bool, time: Int64, _ change: (inout PluginRecord) -> Bool) {
-        let existed = state.plugins[id] != nil
-        if !existed {
-            guard create else { return }
-            state.plugins[id] = PluginRecord(id: id, index: index, time: time)
-            state.pluginSetIndex = index
-        }
+        enum Outcome { case unchanged, created, changed, deleted }
         let index = self.index
-        let changed = { (record: inout PluginRecord) -> Bool in
-            guard change(&record) || !existed else { return false }
-            record.modifyIndex = index
-            record.modifyTime = time
-            return true
-        }(&state.plugins[id]!)
-        guard changed else { return }
-        if state.plugins[id]!.isEmpty {
-            state.plugins[id] = nil
-            state.pluginSetIndex = index
-            guard existed else { return }
+        // One access to the table slot: look up, create, change, delete, all in place.
+        let outcome = { (slot: inout PluginRecord?) -> Outcome in
+            let existed = slot != nil
+            if !existed {
+                guard create else { return .unchanged }
+                slot = PluginRecord(id: id, index: index, time: time)
+            }
+            guard change(&slot!) || !existed else { return .unchanged }
+            if slot!.isEmpty {
+                slot = nil
+                return existed ? .deleted : .unchanged
+            }
+            slot!.modifyIndex = index
+            slot!.modifyTime = time
+            return existed ? .changed : .created
+        }(&state.plugins[id])
+        switch outcome {
+        case .unchanged: return
+        case .created, .deleted: state.pluginSetIndex = index
+        case .changed: break
         }
         changes.insert(.plugin(id))
     }
@@ -220,18 +224,24 @@ struct Transaction {
             (.node, node.csiNodePlugins, previous?.csiNodePlugins ?? [:]),
         ]
         for (role, current, before) in roles {
-            for id in current.keys.sorted() {
+            for id in Self.sortedKeys(current) {
                 let info = current[id]!
                 updatePlugin(id, create: info.healthy, time: time) { record in
                     record.setInstance(info, nodeID: node.id, role: role)
                 }
             }
-            for id in before.keys.sorted() where current[id] == nil {
+            for id in Self.sortedKeys(before) where current[id] == nil {
                 updatePlugin(id, create: false, time: time) { record in
                     record.removeInstance(nodeID: node.id, role: role)
                 }
             }
         }
+    }
+
+    /// A map's keys in sorted order (the state machine never depends on hash order), without
+    /// allocating for the common maps of zero or one entry.
+    private static func sortedKeys(_ map: [String: CSIInfo]) -> [String] {
+        map.count <= 1 ? Array(map.keys) : map.keys.sorted()
     }
 
     /// Keeps the per-datacenter count of ready, eligible nodes, and the system jobs that follow it.
