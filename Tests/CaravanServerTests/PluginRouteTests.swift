@@ -44,7 +44,7 @@ struct PluginRouteTests {
         }
     }
 
-    @Test("the plugin list filters by prefix and reflects every change (cached entries are refreshed)")
+    @Test("the plugin lists filter by prefix and reflect every change, creation and deletion (caches are refreshed)")
     func listRefreshes() async throws {
         try await TestAgent().run { client in
             for id in ["aws-ebs", "aws-efs", "gce-pd"] { try await client.registerNode(Body.node("n-\(id)", nodes: [Body.nodePlugin(id)])) }
@@ -57,6 +57,12 @@ struct PluginRouteTests {
             let ebs = try await client.get("/v1/plugins?type=csi&prefix=aws-ebs").array.first as? [String: Any]
             #expect(ebs?["NodesHealthy"] as? Int == 2)
             #expect(ebs?["ModifyIndex"] as? Int == 4)
+            try await client.registerNode(Body.node("n-azure", nodes: [Body.nodePlugin("azure-disk")]))
+            #expect(try await ids("/v1/plugins?type=csi") == ["aws-ebs", "aws-efs", "azure-disk", "gce-pd"])
+            #expect(try await ids("/v1/csi/plugins") == ["aws-ebs", "aws-efs", "azure-disk", "gce-pd"])
+            _ = try await client.put("/v1/node/n-aws-efs/purge", json: "")
+            #expect(try await ids("/v1/plugins?type=csi") == ["aws-ebs", "azure-disk", "gce-pd"])
+            #expect(try await ids("/v1/csi/plugins") == ["aws-ebs", "azure-disk", "gce-pd"])
         }
     }
 

@@ -12,23 +12,40 @@ final class ResponseCache: Sendable {
     private struct Entry {
         let version: UInt64
         let response: Response
+        let size: Int
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    private let capacity: Int
+    private struct Entries {
+        var byKey: [String: Entry] = [:]
+        var bytes = 0
+    }
 
-    init(capacity: Int = 4096) {
+    private let entries = Mutex(Entries())
+    private let capacity: Int
+    private let byteBudget: Int
+
+    /// Holds at most `capacity` responses and `byteBudget` bytes of bodies; past either, it
+    /// starts over (the next reads render again).
+    init(capacity: Int = 4096, byteBudget: Int = 64 << 20) {
         self.capacity = capacity
+        self.byteBudget = byteBudget
     }
 
     /// The response cached for `key` at `version`, or the one `render` makes (then cached).
     func response(for key: String, version: UInt64, render: () -> Response) -> Response {
-        if let cached = entries.withLock({ $0[key] }), cached.version == version { return cached.response }
+        if let cached = entries.withLock({ $0.byKey[key] }), cached.version == version { return cached.response }
         let response = render()
+        let size = response.body.contentLength ?? 0
         entries.withLock { entries in
-            if entries.count >= capacity, entries[key] == nil { entries.removeAll(keepingCapacity: true) }
-            if let current = entries[key], current.version > version { return }
-            entries[key] = Entry(version: version, response: response)
+            if let current = entries.byKey[key] {
+                guard current.version < version else { return }
+                entries.bytes -= current.size
+            }
+            if entries.byKey.count >= capacity || entries.bytes + size > byteBudget {
+                entries = Entries()
+            }
+            entries.byKey[key] = Entry(version: version, response: response, size: size)
+            entries.bytes += size
         }
         return response
     }
