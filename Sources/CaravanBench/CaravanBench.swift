@@ -6,7 +6,7 @@ struct CaravanBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caravan-bench",
         abstract: "Caravan's benchmarks (run a release build).",
-        subcommands: [FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, AllBenchmarks.self]
+        subcommands: [FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, AllBenchmarks.self, BareLongPollServer.self]
     )
 }
 
@@ -18,5 +18,6 @@ struct AllBenchmarks: AsyncParsableCommand {
         try FSMApplyBenchmark.parse([]).run()
         try ListEncodeBenchmark.parse([]).run()
         try await ParkedQueriesBenchmark.parse([]).run()
+        try await ParkedQueriesBenchmark.parse(["--peer", "bare"]).run()
     }
 }

@@ -26,8 +26,9 @@ final class LoopbackHTTPClient: Sendable {
     }
 
     /// Opens a connection and sends `GET path`; the future completes when the response is in.
-    func get(_ path: String) -> EventLoopFuture<Outcome> {
-        send("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+    /// Without `keepBody` only the status is kept, so that the client spends as little as it can.
+    func get(_ path: String, keepBody: Bool = true) -> EventLoopFuture<Outcome> {
+        send("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n", keepBody: keepBody)
     }
 
     func put(_ path: String, body: [UInt8]) -> EventLoopFuture<Outcome> {
@@ -35,13 +36,15 @@ final class LoopbackHTTPClient: Sendable {
         return send(head, body: body)
     }
 
-    private func send(_ head: String, body: [UInt8] = []) -> EventLoopFuture<Outcome> {
+    private func send(_ head: String, body: [UInt8] = [], keepBody: Bool = true) -> EventLoopFuture<Outcome> {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: Outcome.self)
         ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, keepBody: keepBody))
+                }
             }
             .connect(host: host, port: port)
             .whenComplete { result in
@@ -68,13 +71,17 @@ private final class ResponseCollector: ChannelInboundHandler {
     private let promise: EventLoopPromise<LoopbackHTTPClient.Outcome>
     private var received: ByteBuffer?
     private var completed = false
+    private let keepBody: Bool
 
-    init(promise: EventLoopPromise<LoopbackHTTPClient.Outcome>) { self.promise = promise }
+    init(promise: EventLoopPromise<LoopbackHTTPClient.Outcome>, keepBody: Bool) {
+        self.promise = promise
+        self.keepBody = keepBody
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if received == nil { received = buffer } else { received!.writeBuffer(&buffer) }
-        guard !completed, let outcome = Self.parse(received!) else { return }
+        guard !completed, let outcome = Self.parse(received!, keepBody: keepBody) else { return }
         completed = true
         promise.succeed(outcome)
     }
@@ -82,7 +89,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         guard !completed else { return }
         completed = true
-        promise.succeed(Self.parse(received ?? ByteBuffer(), atEnd: true) ?? .init(status: 0, finished: .now, body: ""))
+        promise.succeed(Self.parse(received ?? ByteBuffer(), keepBody: keepBody, atEnd: true) ?? .init(status: 0, finished: .now, body: ""))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -94,7 +101,7 @@ private final class ResponseCollector: ChannelInboundHandler {
 
     /// The response, once its head and `Content-Length` bytes of body are in. Scans bytes, not
     /// strings: the client must cost far less than the server it measures.
-    private static func parse(_ buffer: ByteBuffer, atEnd: Bool = false) -> LoopbackHTTPClient.Outcome? {
+    private static func parse(_ buffer: ByteBuffer, keepBody: Bool, atEnd: Bool = false) -> LoopbackHTTPClient.Outcome? {
         let bytes = buffer.readableBytesView
         guard let headEnd = bytes.firstRange(of: [13, 10, 13, 10]) else { return nil }
         let head = bytes[bytes.startIndex..<headEnd.lowerBound]
@@ -114,7 +121,7 @@ private final class ResponseCollector: ChannelInboundHandler {
             status = status * 10 + Int(head[position] - 48)
             position += 1
         }
-        let body = String(decoding: bytes[bodyStart...], as: UTF8.self)
+        let body = keepBody ? String(decoding: bytes[bodyStart...], as: UTF8.self) : ""
         return .init(status: status, finished: .now, body: body)
     }
 }

@@ -5,47 +5,63 @@ import CaravanState
 import Foundation
 import NIOCore
 
-/// Parks N blocking queries on a plugin over loopback HTTP against a separate `caravan agent
-/// -dev` process, then makes one write that concerns them: how long until the last response
-/// arrives, and how much server memory each parked query held.
+/// Parks N blocking queries over loopback HTTP against a separate server process, then makes
+/// one write that concerns them all: how long until the last response arrives, and how much
+/// server memory each parked query held. `--peer bare` runs the same load against the smallest
+/// Hummingbird long-poll server, to separate Caravan's costs from the HTTP stack's.
 struct ParkedQueriesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parked-queries", abstract: "10,000 parked blocking queries woken by one write."
     )
 
+    enum Peer: String, ExpressibleByArgument {
+        case caravan, bare
+    }
+
     @Option(help: "Parked queries.") var queries = 10_000
-    @Option(help: "Port for the agent under test.") var port = 46460
-    @Option(help: "Path of the caravan binary (default: next to this one).") var caravan: String?
+    @Option(help: "Port for the server under test.") var port = 46460
+    @Option(help: "caravan (GET /v1/plugin/csi/:id on caravan agent -dev) or bare (a bare Hummingbird long-poll).")
+    var peer = Peer.caravan
+    @Option(help: "With --peer bare: bytes of each answer (Caravan's plugin answer here is about 1,900).")
+    var bodyBytes = 1_900
 
     func run() async throws {
         FileDescriptorLimit.raiseToHardLimit()
-        let binary = caravan ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caravan").path
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: binary)
-        agent.arguments = ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"]
-        try agent.run()
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let server = Process()
+        switch peer {
+        case .caravan:
+            server.executableURL = directory.appendingPathComponent("caravan")
+            server.arguments = ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"]
+        case .bare:
+            server.executableURL = directory.appendingPathComponent("caravan-bench")
+            server.arguments = ["bare-server", "--port", String(port), "--body-bytes", String(bodyBytes)]
+        }
+        try server.run()
         let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
         defer {
-            agent.terminate()
-            agent.waitUntilExit()
+            server.terminate()
+            server.waitUntilExit()
         }
-
-        try await waitUntil("the agent answers") { (try? await client.get("/v1/status/leader").get().status) == 200 }
-        let node = Workload.node(0, plugin: "bench")
-        let register = try await client.put("/v1/node/register", body: Self.registerBody(node)).get()
-        precondition(register.status == 200, "registration failed: \(register.body)")
-        let plugin = try await client.get("/v1/plugin/csi/bench").get()
-        precondition(plugin.status == 200)
-        let before = try Self.residentKilobytes(pid: agent.processIdentifier)
+        let waitPath = peer == .caravan ? "/v1/plugin/csi/bench?index=1&wait=300s" : "/wait?index=1"
+        try await waitUntil("the server answers") { (try? await client.get(peer == .caravan ? "/v1/status/leader" : "/parked").get().status) == 200 }
+        if peer == .caravan {
+            let register = try await client.put("/v1/node/register", body: Self.registerBody(Workload.node(0, plugin: "bench"))).get()
+            precondition(register.status == 200, "registration failed: \(register.body)")
+        }
+        let before = try Self.residentKilobytes(pid: server.processIdentifier)
 
         var responses: [EventLoopFuture<LoopbackHTTPClient.Outcome>] = []
         responses.reserveCapacity(queries)
-        for _ in 0..<queries { responses.append(client.get("/v1/plugin/csi/bench?index=1&wait=300s")) }
-        try await waitUntil("\(queries) queries park") { try await Self.parked(client) == queries }
-        let after = try Self.residentKilobytes(pid: agent.processIdentifier)
+        for _ in 0..<queries { responses.append(client.get(waitPath, keepBody: false)) }
+        try await waitUntil("\(queries) queries park") { try await parked(client) == queries }
+        let after = try Self.residentKilobytes(pid: server.processIdentifier)
 
         let start = ContinuousClock.now
-        let change = try await client.put("/v1/node/register", body: Self.registerBody(Workload.node(1, plugin: "bench"))).get()
+        let change = try await
+            (peer == .caravan
+            ? client.put("/v1/node/register", body: Self.registerBody(Workload.node(1, plugin: "bench")))
+            : client.put("/bump", body: [])).get()
         precondition(change.status == 200)
         var last = start
         var ok = 0
@@ -54,13 +70,22 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             if outcome.status == 200 { ok += 1 }
             last = max(last, outcome.finished)
         }
+        let answerBytes = try await client.get(waitPath.replacingOccurrences(of: "index=1", with: "index=0")).get().body.utf8.count
         let elapsed = last - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("parked-queries: \(queries) blocking queries on GET /v1/plugin/csi/:id, one write wakes them all")
-        print("  responses 200: \(ok)/\(queries)")
+        print("parked-queries (\(peer.rawValue)): \(queries) blocking queries on GET \(waitPath), one write wakes them all")
+        print("  responses 200: \(ok)/\(queries), \(answerBytes) bytes of body each")
         print("  write → last response: \(format(seconds * 1000)) ms")
         print("  server memory per parked query: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
         try await client.shutdown()
+    }
+
+    func parked(_ client: LoopbackHTTPClient) async throws -> Int {
+        let body = try await client.get(peer == .caravan ? "/v1/agent/self" : "/parked").get().body
+        guard peer == .caravan else { return Int(body) ?? -1 }
+        let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let stats = (object?["stats"] as? [String: Any])?["caravan"] as? [String: Any]
+        return Int(stats?["blocking_queries_parked"] as? String ?? "") ?? -1
     }
 
     static func registerBody(_ node: Node) -> [UInt8] {
@@ -69,13 +94,6 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         json.field("Node", NodeWithSecret(node: node))
         json.endObject()
         return json.bytes
-    }
-
-    static func parked(_ client: LoopbackHTTPClient) async throws -> Int {
-        let body = try await client.get("/v1/agent/self").get().body
-        let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
-        let stats = (object?["stats"] as? [String: Any])?["caravan"] as? [String: Any]
-        return Int(stats?["blocking_queries_parked"] as? String ?? "") ?? -1
     }
 
     static func residentKilobytes(pid: Int32) throws -> Int {
