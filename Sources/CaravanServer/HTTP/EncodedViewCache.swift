@@ -53,7 +53,4 @@ public final class EncodedViewCache: Sendable {
         out.append(UInt8(ascii: "]"))
         return out
     }
-
-    /// Number of cached entries.
-    public var count: Int { entries.withLock { $0.count } }
 }

@@ -19,13 +19,6 @@ public struct QueryParameters: Sendable {
         pairs.first { $0.name == name }?.value
     }
 
-    /// Every value of `name`, in order.
-    public func all(_ name: String) -> [String] {
-        pairs.filter { $0.name == name }.map(\.value)
-    }
-
-    public func has(_ name: String) -> Bool { pairs.contains { $0.name == name } }
-
     /// The parameters other than `excluded`, in a canonical order, as one string.
     public func canonical(excluding excluded: Set<String>) -> String {
         pairs.filter { !excluded.contains($0.name) }

@@ -7,7 +7,6 @@ extension HTTPField.Name {
     static let nomadIndex = HTTPField.Name("X-Nomad-Index")!
     static let nomadKnownLeader = HTTPField.Name("X-Nomad-KnownLeader")!
     static let nomadLastContact = HTTPField.Name("X-Nomad-LastContact")!
-    static let nomadToken = HTTPField.Name("X-Nomad-Token")!
 }
 
 /// Builders for the responses Caravan sends.

@@ -34,8 +34,6 @@ public struct BinaryReader {
         self.offset = offset
     }
 
-    public var isAtEnd: Bool { offset == bytes.count }
-
     public func expectEnd() throws(BinaryDecodingError) {
         if offset != bytes.count { throw .trailingBytes(count: bytes.count - offset) }
     }
@@ -100,12 +98,6 @@ public struct BinaryReader {
         return bytes.withUnsafeBufferPointer { buffer in
             String(decoding: UnsafeBufferPointer(rebasing: buffer[offset..<offset + length]), as: UTF8.self)
         }
-    }
-
-    public mutating func blob() throws(BinaryDecodingError) -> [UInt8] {
-        let length = try count("blob")
-        defer { offset += length }
-        return Array(bytes[offset..<offset + length])
     }
 
     public mutating func strings() throws(BinaryDecodingError) -> [String] {

@@ -39,11 +39,6 @@ public struct BinaryWriter: Sendable {
         }
     }
 
-    public mutating func blob(_ value: [UInt8]) {
-        uvarint(UInt64(value.count))
-        bytes.append(contentsOf: value)
-    }
-
     public mutating func strings(_ values: [String]) {
         uvarint(UInt64(values.count))
         for value in values { string(value) }

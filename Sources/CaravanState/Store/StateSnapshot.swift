@@ -43,8 +43,6 @@ public struct StateSnapshot: Sendable {
             .sorted { JobKey(namespace: $0.namespace, id: $0.id) < JobKey(namespace: $1.namespace, id: $1.id) }
     }
 
-    public var jobCount: Int { jobs.count }
-
     // MARK: Nodes
 
     public func node(id: String) -> Node? { nodes[id]?.value }

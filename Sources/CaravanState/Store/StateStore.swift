@@ -22,10 +22,4 @@ public final class StateStore: Sendable {
         current.withLock { $0 = snapshot }
         watches.notify(changes, index: snapshot.index)
     }
-
-    /// Replaces the whole state (a snapshot restore) and makes every parked query re-read.
-    public func replace(with snapshot: StateSnapshot) {
-        current.withLock { $0 = snapshot }
-        watches.notifyAll(index: snapshot.index)
-    }
 }
