@@ -117,9 +117,11 @@ public final class WatchRegistry: Sendable {
     public func notify(_ changes: ChangeSet, index: UInt64) {
         let woken: [Waiter] = registry.withLock { registry in
             registry.announcedIndex = max(registry.announcedIndex, index)
+            // Take each changed key's whole set first, so that unparking a waiter touches only
+            // its other keys instead of shrinking a large set one member at a time.
             var ids: Set<UInt64> = []
             for key in changes.keys {
-                if let parked = registry.parkedByKey[key] { ids.formUnion(parked) }
+                if let parked = registry.parkedByKey.removeValue(forKey: key) { ids.formUnion(parked) }
             }
             return ids.compactMap { registry.unpark($0) }
         }
