@@ -29,6 +29,12 @@ extension Job: Decodable {
 extension Job: JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.beginObject()
+        writeMembers(to: &json)
+        json.endObject()
+    }
+
+    /// The job's members, for views that add their own after them.
+    public func writeMembers(to json: inout JSONWriter) {
         json.field("ID", id)
         json.field("ParentID", parentID)
         json.field("Name", name)
@@ -49,7 +55,6 @@ extension Job: JSONWritable {
         json.field("ModifyIndex", modifyIndex)
         json.field("JobModifyIndex", jobModifyIndex)
         json.members(extra)
-        json.endObject()
     }
 }
 

@@ -54,15 +54,10 @@ public struct SeedJob: JSONWritable {
     }
 
     public func write(to json: inout JSONWriter) {
-        var object = JSONWriter()
-        job.write(to: &object)
-        guard let plugin else { return json.raw(object.bytes) }
-        var bytes = object.bytes
-        bytes.removeLast()
-        bytes.append(contentsOf: Array(",\"CSIPlugin\":".utf8))
-        bytes.append(contentsOf: JSONWriter.encode(SeedPluginReference(plugin)))
-        bytes.append(UInt8(ascii: "}"))
-        json.raw(bytes)
+        json.beginObject()
+        job.writeMembers(to: &json)
+        if let plugin { json.field("CSIPlugin", SeedPluginReference(plugin)) }
+        json.endObject()
     }
 }
 
