@@ -165,6 +165,19 @@ struct PluginLifecycleTests {
         #expect(try #require(script.state.pluginSummary(id: "foo")).nodesExpected == 2)
     }
 
+    @Test("a ready node that re-registers in another datacenter moves a system job's expectation")
+    func datacenterMove() throws {
+        var script = Script()
+        script.register(Fixture.node("n0", datacenter: "dc1", status: "initializing"))
+        script.setStatus("n0", "ready")
+        script.register(Fixture.pluginJob("nodes", plugin: "foo", role: "node", type: "system", datacenters: ["dc1"]))
+        #expect(try #require(script.state.pluginSummary(id: "foo")).nodesExpected == 1)
+        script.register(Fixture.node("n0", datacenter: "dc2"))
+        #expect(try #require(script.state.pluginSummary(id: "foo")).nodesExpected == 0)
+        script.register(Fixture.node("n0", datacenter: "dc1"))
+        #expect(try #require(script.state.pluginSummary(id: "foo")).nodesExpected == 1)
+    }
+
     @Test("sysbatch and batch groups expect their count, like service groups")
     func sysbatchUsesCount() throws {
         var script = Script()
