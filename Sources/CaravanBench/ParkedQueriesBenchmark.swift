@@ -57,6 +57,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         try await waitUntil("\(queries) queries park") { try await parked(client) == queries }
         let after = try Self.residentKilobytes(pid: server.processIdentifier)
 
+        let cpuBefore = try Self.cpuSeconds(pid: server.processIdentifier)
         let start = ContinuousClock.now
         let change = try await
             (peer == .caravan
@@ -70,12 +71,13 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             if outcome.status == 200 { ok += 1 }
             last = max(last, outcome.finished)
         }
+        let cpuDuringWake = try Self.cpuSeconds(pid: server.processIdentifier) - cpuBefore
         let answerBytes = try await client.get(waitPath.replacingOccurrences(of: "index=1", with: "index=0")).get().body.utf8.count
         let elapsed = last - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("parked-queries (\(peer.rawValue)): \(queries) blocking queries on GET \(waitPath), one write wakes them all")
         print("  responses 200: \(ok)/\(queries), \(answerBytes) bytes of body each")
-        print("  write → last response: \(format(seconds * 1000)) ms")
+        print("  write → last response: \(format(seconds * 1000)) ms (server CPU meanwhile: \(format(cpuDuringWake * 1000)) ms)")
         print("  server memory per parked query: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
         try await client.shutdown()
     }
@@ -94,6 +96,13 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         json.field("Node", NodeWithSecret(node: node))
         json.endObject()
         return json.bytes
+    }
+
+    /// User plus system CPU time the process has used (from /proc; clock ticks of 10 ms).
+    static func cpuSeconds(pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        return (Double(fields[11])! + Double(fields[12])!) / 100
     }
 
     static func residentKilobytes(pid: Int32) throws -> Int {
