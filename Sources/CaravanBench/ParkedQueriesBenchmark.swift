@@ -58,6 +58,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         let after = try Self.residentKilobytes(pid: server.processIdentifier)
 
         let cpuBefore = try Self.cpuSeconds(pid: server.processIdentifier)
+        let clientCPUBefore = try Self.cpuSeconds(pid: getpid())
         let start = ContinuousClock.now
         let change = try await
             (peer == .caravan
@@ -72,12 +73,15 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             last = max(last, outcome.finished)
         }
         let cpuDuringWake = try Self.cpuSeconds(pid: server.processIdentifier) - cpuBefore
+        let clientCPU = try Self.cpuSeconds(pid: getpid()) - clientCPUBefore
         let answerBytes = try await client.get(waitPath.replacingOccurrences(of: "index=1", with: "index=0")).get().body.utf8.count
         let elapsed = last - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("parked-queries (\(peer.rawValue)): \(queries) blocking queries on GET \(waitPath), one write wakes them all")
         print("  responses 200: \(ok)/\(queries), \(answerBytes) bytes of body each")
-        print("  write → last response: \(format(seconds * 1000)) ms (server CPU meanwhile: \(format(cpuDuringWake * 1000)) ms)")
+        print(
+            "  write → last response: \(format(seconds * 1000)) ms (CPU meanwhile: server \(format(cpuDuringWake * 1000)) ms, load generator \(format(clientCPU * 1000)) ms)"
+        )
         print("  server memory per parked query: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
         try await client.shutdown()
     }

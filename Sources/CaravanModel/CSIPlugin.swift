@@ -77,13 +77,14 @@ public struct CSIPlugin: Sendable, Hashable {
     /// The distinct accessible topologies of the plugin's node instances, sorted.
     public var topologies: [CSITopology] {
         let distinct = Set(nodes.values.compactMap { $0.nodeInfo?.accessibleTopology })
-        return distinct.sorted { $0.sortKey < $1.sortKey }
+        return distinct.sorted { $0.sortedSegments.lexicographicallyPrecedes($1.sortedSegments, by: <) }
     }
 }
 
 extension CSITopology {
-    var sortKey: String {
-        segments.keys.sorted().map { "\($0)=\(segments[$0]!)" }.joined(separator: ",")
+    /// The segments as (key, value) pairs in key order: a total order on topologies.
+    var sortedSegments: [(String, String)] {
+        segments.keys.sorted().map { ($0, segments[$0]!) }
     }
 }
 

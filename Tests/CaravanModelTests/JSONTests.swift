@@ -65,3 +65,20 @@ struct JSONTests {
         #expect(!written.contains(#""s""#))
     }
 }
+
+/// Views whose order must not depend on hashing.
+struct ViewOrderTests {
+    @Test("topologies are ordered by their sorted segments, even when joined texts would tie")
+    func topologyOrder() {
+        let a = CSITopology(segments: ["a": "b,c=d"])
+        let b = CSITopology(segments: ["a": "b", "c": "d"])
+        let plugin = CSIPlugin(
+            summary: CSIPluginSummary(id: "p"),
+            nodes: [
+                "n1": CSIInfo(pluginID: "p", healthy: true, nodeInfo: CSINodeInfo(id: "1", accessibleTopology: a)),
+                "n2": CSIInfo(pluginID: "p", healthy: true, nodeInfo: CSINodeInfo(id: "2", accessibleTopology: b)),
+            ]
+        )
+        #expect(plugin.topologies == [b, a])
+    }
+}

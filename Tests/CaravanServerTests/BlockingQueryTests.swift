@@ -92,6 +92,30 @@ struct BlockingQueryTests {
         }
     }
 
+    @Test("a job whose plugin is retired reports a later index and no stale CSIPlugin object")
+    func retiredPlugin() async throws {
+        try await TestAgent().run { client in
+            try await client.registerNode(Body.node("n1", nodes: [Body.nodePlugin("x")]))
+            try await client.registerJob(Body.pluginJob("j", plugin: "x", role: "node"))
+            _ = try await client.execute(uri: "/v1/job/j", method: .delete)
+            let stopped = try await client.get("/v1/job/j")
+            #expect(try stopped.object["CSIPlugin"] != nil)
+            try await client.registerNode(Body.node("n1"))
+            #expect(try await client.get("/v1/plugin/csi/x").status == .notFound)
+            let retired = try await client.get("/v1/job/j?index=\(stopped.index!)&wait=5s")
+            #expect(try #require(retired.index) > stopped.index!)
+            #expect(try retired.object["CSIPlugin"] == nil)
+        }
+    }
+
+    @Test("an empty index or wait is ignored, as Nomad ignores it")
+    func emptyParameters() async throws {
+        try await TestAgent().run { client in
+            let response = try await client.get("/v1/nodes?index=&wait=")
+            #expect(response.status == .ok)
+        }
+    }
+
     @Test("50 concurrent writers: every watcher sees every index it waits for, and no wakeup is lost")
     func concurrentWritersAndWatchers() async throws {
         let agent = TestAgent()

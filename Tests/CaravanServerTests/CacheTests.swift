@@ -29,6 +29,20 @@ struct CacheTests {
         #expect(renders == 3)
     }
 
+    @Test("different queries never share a cached answer, whatever their values contain")
+    func distinctQueries() async throws {
+        try await TestAgent().run { client in
+            try await client.registerNode(Body.node("n1", nodes: [Body.nodePlugin("a")]))
+            let tricky = try await client.get("/v1/plugins?prefix=a%26type%3Dcsi")
+            #expect(tricky.text == "[]", "no type parameter: an empty list")
+            let real = try await client.get("/v1/plugins?type=csi&prefix=a")
+            #expect(try real.array.count == 1)
+        }
+        #expect(
+            QueryParameters("namespace=b&namespace=a").canonical(excluding: [])
+                != QueryParameters("namespace=a&namespace=b").canonical(excluding: []))
+    }
+
     @Test("the cache starts over when its byte budget is spent")
     func byteBudget() {
         let cache = ResponseCache(capacity: 100, byteBudget: 10)

@@ -117,6 +117,17 @@ struct PluginLifecycleTests {
         #expect(script.state.plugin(id: "foo") == nil, "no instances and no jobs: the plugin is gone")
     }
 
+    @Test("a plugin that moves from the controller role to the node role on one node keeps its identity")
+    func roleMove() throws {
+        var script = Script()
+        script.register(Fixture.node("n0", controllers: [Fixture.controller("foo")]))
+        script.register(Fixture.node("n0", nodes: [Fixture.nodePlugin("foo")]))
+        let plugin = try #require(script.state.plugin(id: "foo"))
+        #expect(plugin.summary.createIndex == 1)
+        #expect(plugin.controllers.isEmpty)
+        #expect(plugin.nodes.count == 1)
+    }
+
     @Test("scenario 5: an unhealthy first fingerprint does not create a plugin")
     func unhealthyFirstFingerprint() {
         var script = Script()

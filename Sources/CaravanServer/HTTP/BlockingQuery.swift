@@ -23,11 +23,11 @@ struct BlockingOptions: Sendable {
 
     /// Parses `index` and `wait` (a Go duration, capped at 300 s; 0 or absent means 300 s).
     init(_ query: QueryParameters) throws(APIError) {
-        if let text = query["index"] {
+        if let text = query["index"], !text.isEmpty {
             guard let value = UInt64(text) else { throw .invalidIndex }
             minIndex = value
         }
-        if let text = query["wait"] {
+        if let text = query["wait"], !text.isEmpty {
             guard let value = GoValues.duration(text) else { throw .invalidWait }
             wait = value <= .zero || value > Self.maximumWait ? Self.maximumWait : value
         }

@@ -19,12 +19,29 @@ public struct QueryParameters: Sendable {
         pairs.first { $0.name == name }?.value
     }
 
-    /// The parameters other than `excluded`, in a canonical order, as one string.
+    /// The parameters other than `excluded` as one string that names the query: sorted by name
+    /// (repeated names keep their order, since the first one is the one that counts), names and
+    /// values escaped so that no two different queries give the same string.
     public func canonical(excluding excluded: Set<String>) -> String {
-        pairs.filter { !excluded.contains($0.name) }
-            .sorted { ($0.name, $0.value) < ($1.name, $1.value) }
-            .map { "\($0.name)=\($0.value)" }
+        pairs.enumerated()
+            .filter { !excluded.contains($0.element.name) }
+            .sorted { ($0.element.name, $0.offset) < ($1.element.name, $1.offset) }
+            .map { "\(Self.escape($0.element.name))=\(Self.escape($0.element.value))" }
             .joined(separator: "&")
+    }
+
+    private static func escape(_ text: String) -> String {
+        guard text.contains(where: { $0 == "%" || $0 == "&" || $0 == "=" }) else { return text }
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "%": escaped += "%25"
+            case "&": escaped += "%26"
+            case "=": escaped += "%3D"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     /// Form decoding of one component: `+` → space, `%XX` → byte; a malformed escape is kept as is.

@@ -39,7 +39,10 @@ extension CaravanAPI {
                 }
             }
             let plugin = job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }
-            let index = max(job.modifyIndex, plugin?.modifyIndex ?? 0)
+            // A plugin the job names but that no longer exists was deleted at or before the
+            // plugin-set index, so that index keeps the answer's index moving forward.
+            let pluginIndex = plugin?.modifyIndex ?? (job.pluginIDs.isEmpty ? 0 : state.pluginSetIndex)
+            let index = max(job.modifyIndex, pluginIndex)
             var watch: Set<WatchKey> = [.job(key)]
             if let pluginID = job.pluginIDs.first { watch.insert(.plugin(pluginID)) }
             return QueryAnswer(index: index, watch: watch) {

@@ -223,13 +223,17 @@ struct Transaction {
             (.controller, node.csiControllerPlugins, previous?.csiControllerPlugins ?? [:]),
             (.node, node.csiNodePlugins, previous?.csiNodePlugins ?? [:]),
         ]
-        for (role, current, before) in roles {
+        // Every role's additions before any removal: a plugin that moves from one role to the
+        // other on this node must not be emptied, deleted and created anew in between.
+        for (role, current, _) in roles {
             for id in Self.sortedKeys(current) {
                 let info = current[id]!
                 updatePlugin(id, create: info.healthy, time: time) { record in
                     record.setInstance(info, nodeID: node.id, role: role)
                 }
             }
+        }
+        for (role, current, before) in roles {
             for id in Self.sortedKeys(before) where current[id] == nil {
                 updatePlugin(id, create: false, time: time) { record in
                     record.removeInstance(nodeID: node.id, role: role)
