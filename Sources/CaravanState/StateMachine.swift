@@ -6,14 +6,15 @@ import HashTreeCollections
 public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case nodeNotFound(String)
     case nodeSecretMismatch(String)
-    /// The entry's bytes could not be decoded (written by a newer build, or corrupt).
-    case undecodable(String)
+    /// An entry's bytes could not be decoded (written by a newer build, or corrupt): the state
+    /// machine stops there rather than skip it, so that no replica diverges from the others.
+    case halted(index: UInt64, reason: String)
 
     public var description: String {
         switch self {
         case .nodeNotFound: "node not found"
         case .nodeSecretMismatch: "node secret ID does not match. Not registering node."
-        case .undecodable(let reason): "log entry cannot be applied: \(reason)"
+        case .halted(let index, let reason): "state machine halted at log index \(index): \(reason)"
         }
     }
 }
@@ -44,6 +45,8 @@ public struct AppliedEntry: Sendable {
 /// therefore yields the same state on every replica and in every replay.
 public struct StateMachine: Sendable {
     public private(set) var state: StateSnapshot
+    /// Set once an entry could not be decoded; every later entry is refused.
+    public private(set) var halt: StateError?
 
     public init(state: StateSnapshot = StateSnapshot()) {
         self.state = state
@@ -51,12 +54,14 @@ public struct StateMachine: Sendable {
 
     /// Applies the entry at `index`. Entries must arrive in increasing index order.
     public mutating func apply(index: UInt64, data: [UInt8]) -> AppliedEntry {
+        if let halt { return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(halt)) }
         let command: Command
         do {
             command = try Command(decoding: data)
         } catch {
-            state.index = index
-            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(.undecodable(error.description)))
+            let halt = StateError.halted(index: index, reason: error.description)
+            self.halt = halt
+            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(halt))
         }
         return apply(index: index, command: command)
     }

@@ -84,16 +84,19 @@ struct CommandCodecTests {
         }
     }
 
-    @Test("the state machine refuses an undecodable entry without changing state")
+    @Test("an undecodable entry halts the state machine: it and every later entry are refused")
     func undecodableEntry() {
         var machine = StateMachine()
         let applied = machine.apply(index: 1, data: [42, 0])
-        guard case .failure(.undecodable) = applied.result else {
-            Issue.record("expected an undecodable refusal, got \(applied.result)")
+        guard case .failure(.halted(index: 1, _)) = applied.result else {
+            Issue.record("expected a halt at index 1, got \(applied.result)")
             return
         }
-        #expect(machine.state.index == 1)
+        let next = Command.nodeRegister(NodeRegistration(node: Fixture.node("n1"), time: 0))
+        #expect(machine.apply(index: 2, data: next.encoded()).result == .failure(machine.halt!))
+        #expect(machine.state.index == 0)
         #expect(machine.state.nodeCount == 0)
+        #expect(String(describing: machine.halt!).hasPrefix("state machine halted at log index 1: unsupported encoding version 42"))
     }
 }
 

@@ -115,7 +115,7 @@ extension Result where Failure == StateError {
             switch error {
             case .nodeNotFound: throw APIError(.notFound, error.description)
             case .nodeSecretMismatch: throw APIError.badRequest(error.description)
-            case .undecodable: throw APIError.internalError(error.description)
+            case .halted: throw APIError.internalError(error.description)
             }
         }
     }
