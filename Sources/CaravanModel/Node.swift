@@ -68,6 +68,9 @@ public struct Node: Sendable, Hashable {
 
     /// A node that a system job would run on: ready and eligible for scheduling.
     public var isSchedulable: Bool { status == "ready" && schedulingEligibility == "eligible" }
+
+    /// The node's datacenter while it is schedulable, otherwise `nil`.
+    public var schedulableDatacenter: String? { isSchedulable ? datacenter : nil }
 }
 
 /// A task driver's fingerprint on a node.

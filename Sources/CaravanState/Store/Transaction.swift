@@ -170,24 +170,29 @@ struct Transaction {
 
     mutating func registerNode(_ registration: NodeRegistration) -> Result<CommandOutcome, StateError> {
         var node = registration.node
-        let previous = state.nodes[node.id]?.value
+        // The stored box, not a copy of the node: reading through it retains nothing.
+        let previous = state.nodes[node.id]
         if let previous {
-            guard previous.secretID.isEmpty || previous.secretID == node.secretID else {
+            guard previous.value.secretID.isEmpty || previous.value.secretID == node.secretID else {
                 return .failure(.nodeSecretMismatch(node.id))
             }
-            node.createIndex = previous.createIndex
-            node.status = previous.status
-            node.statusUpdatedAt = previous.statusUpdatedAt
-            node.schedulingEligibility = previous.schedulingEligibility
+            node.createIndex = previous.value.createIndex
+            node.status = previous.value.status
+            node.statusUpdatedAt = previous.value.statusUpdatedAt
+            node.schedulingEligibility = previous.value.schedulingEligibility
         } else {
             node.createIndex = index
             node.statusUpdatedAt = registration.time / 1_000_000_000
         }
         node.modifyIndex = index
-        state.nodes[node.id] = Shared(node)
         changes.insert(.node(node.id))
-        reconcileFingerprints(of: node, previous: previous, time: registration.time)
-        adjustSchedulable(previous: previous, next: node, time: registration.time)
+        reconcileFingerprints(
+            nodeID: node.id, controllers: node.csiControllerPlugins, nodes: node.csiNodePlugins,
+            previousControllers: previous?.value.csiControllerPlugins ?? [:], previousNodes: previous?.value.csiNodePlugins ?? [:],
+            time: registration.time
+        )
+        adjustSchedulable(before: previous?.value.schedulableDatacenter, after: node.schedulableDatacenter, time: registration.time)
+        state.nodes[node.id] = Shared(node)
         return .success(.nodeRegistered(nodeModifyIndex: index))
     }
 
@@ -199,7 +204,7 @@ struct Transaction {
         node.modifyIndex = index
         state.nodes[node.id] = Shared(node)
         changes.insert(.node(node.id))
-        adjustSchedulable(previous: previous, next: node, time: update.time)
+        adjustSchedulable(before: previous.schedulableDatacenter, after: node.schedulableDatacenter, time: update.time)
         return .success(.nodeUpdated(nodeModifyIndex: index))
     }
 
@@ -208,36 +213,43 @@ struct Transaction {
             return .failure(.nodeNotFound(deregistration.nodeID))
         }
         changes.insert(.node(previous.id))
-        var removed = previous
-        removed.csiControllerPlugins = [:]
-        removed.csiNodePlugins = [:]
-        reconcileFingerprints(of: removed, previous: previous, time: deregistration.time)
-        adjustSchedulable(previous: previous, next: nil, time: deregistration.time)
+        reconcileFingerprints(
+            nodeID: previous.id, controllers: [:], nodes: [:], previousControllers: previous.csiControllerPlugins,
+            previousNodes: previous.csiNodePlugins, time: deregistration.time
+        )
+        adjustSchedulable(before: previous.schedulableDatacenter, after: nil, time: deregistration.time)
         return .success(.nodeDeregistered)
     }
 
     /// Brings every plugin in line with `node`'s fingerprint: records what it reports and
     /// removes the instances it reported before and no longer does.
-    private mutating func reconcileFingerprints(of node: Node, previous: Node?, time: Int64) {
-        let roles: [(PluginRecord.Role, [String: CSIInfo], [String: CSIInfo])] = [
-            (.controller, node.csiControllerPlugins, previous?.csiControllerPlugins ?? [:]),
-            (.node, node.csiNodePlugins, previous?.csiNodePlugins ?? [:]),
-        ]
+    private mutating func reconcileFingerprints(
+        nodeID: String, controllers: [String: CSIInfo], nodes: [String: CSIInfo],
+        previousControllers: [String: CSIInfo], previousNodes: [String: CSIInfo], time: Int64
+    ) {
         // Every role's additions before any removal: a plugin that moves from one role to the
         // other on this node must not be emptied, deleted and created anew in between.
-        for (role, current, _) in roles {
-            for id in Self.sortedKeys(current) {
-                let info = current[id]!
-                updatePlugin(id, create: info.healthy, time: time) { record in
-                    record.setInstance(info, nodeID: node.id, role: role)
-                }
+        record(controllers, nodeID: nodeID, role: .controller, time: time)
+        record(nodes, nodeID: nodeID, role: .node, time: time)
+        remove(previousControllers, unless: controllers, nodeID: nodeID, role: .controller, time: time)
+        remove(previousNodes, unless: nodes, nodeID: nodeID, role: .node, time: time)
+    }
+
+    private mutating func record(_ fingerprints: [String: CSIInfo], nodeID: String, role: PluginRecord.Role, time: Int64) {
+        for id in Self.sortedKeys(fingerprints) {
+            let info = fingerprints[id]!
+            updatePlugin(id, create: info.healthy, time: time) { record in
+                record.setInstance(info, nodeID: nodeID, role: role)
             }
         }
-        for (role, current, before) in roles {
-            for id in Self.sortedKeys(before) where current[id] == nil {
-                updatePlugin(id, create: false, time: time) { record in
-                    record.removeInstance(nodeID: node.id, role: role)
-                }
+    }
+
+    private mutating func remove(
+        _ before: [String: CSIInfo], unless current: [String: CSIInfo], nodeID: String, role: PluginRecord.Role, time: Int64
+    ) {
+        for id in Self.sortedKeys(before) where current[id] == nil {
+            updatePlugin(id, create: false, time: time) { record in
+                record.removeInstance(nodeID: nodeID, role: role)
             }
         }
     }
@@ -249,9 +261,8 @@ struct Transaction {
     }
 
     /// Keeps the per-datacenter count of ready, eligible nodes, and the system jobs that follow it.
-    private mutating func adjustSchedulable(previous: Node?, next: Node?, time: Int64) {
-        let before = previous.flatMap { $0.isSchedulable ? $0.datacenter : nil }
-        let after = next.flatMap { $0.isSchedulable ? $0.datacenter : nil }
+    /// `before` and `after` are the node's datacenter while it counts (ready and eligible).
+    private mutating func adjustSchedulable(before: String?, after: String?, time: Int64) {
         guard before != after else { return }
         if let before {
             let remaining = state.schedulableNodes[before, default: 0] - 1
