@@ -44,6 +44,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanStorage",
+            dependencies: ["CLZ4"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanServer",
             dependencies: [
                 "CaravanModel",
@@ -82,6 +87,7 @@ let package = Package(
         ),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
+        .testTarget(name: "CaravanStorageTests", dependencies: ["CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStateTests",
             dependencies: ["CaravanState", "CaravanModel"],

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages Caravan builds against when they are missing.
-# Today that is liblz4's headers and pkg-config file (Debian: liblz4-dev) and pkg-config itself.
+# Today that is liblz4's headers and pkg-config file (Debian: liblz4-dev), pkg-config itself, and
+# the lz4 command (the tests check that it reads Caravan's snapshot frames).
 set -euo pipefail
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v lz4 >/dev/null 2>&1 || missing+=(lz4)
 if ! pkg-config --exists liblz4 2>/dev/null || [ ! -f /usr/include/lz4frame.h ]; then
   missing+=(liblz4-dev)
 fi
