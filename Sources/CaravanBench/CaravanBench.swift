@@ -6,7 +6,10 @@ struct CaravanBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caravan-bench",
         abstract: "Caravan's benchmarks (run a release build).",
-        subcommands: [FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, AllBenchmarks.self, BareLongPollServer.self]
+        subcommands: [
+            FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, StorageCodecBenchmark.self, AllBenchmarks.self,
+            BareLongPollServer.self,
+        ]
     )
 }
 
@@ -17,6 +20,7 @@ struct AllBenchmarks: AsyncParsableCommand {
     func run() async throws {
         try FSMApplyBenchmark.parse([]).run()
         try ListEncodeBenchmark.parse([]).run()
+        try StorageCodecBenchmark.parse([]).run()
         try await ParkedQueriesBenchmark.parse([]).run()
         try await ParkedQueriesBenchmark.parse(["--peer", "bare"]).run()
     }

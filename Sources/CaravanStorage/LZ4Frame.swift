@@ -13,52 +13,74 @@ public struct LZ4Error: Error, Sendable, Equatable, CustomStringConvertible {
 /// of. Frames carry their content size and a content checksum, so a damaged snapshot is an error
 /// on read, not wrong state.
 public enum LZ4Frame {
-    /// Compresses `bytes` into one frame (fast level, content checksum on).
+    /// Compresses `bytes` into one frame (fast level, content size and content checksum on).
     public static func compress(_ bytes: [UInt8], level: Int32 = 1) throws(LZ4Error) -> [UInt8] {
         var preferences = LZ4F_preferences_t()
         preferences.compressionLevel = level
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
         preferences.frameInfo.contentSize = UInt64(bytes.count)
+        preferences.frameInfo.blockMode = LZ4F_blockIndependent
+        preferences.frameInfo.blockSizeID = LZ4F_max4MB
         let bound = LZ4F_compressFrameBound(bytes.count, &preferences)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { destination in
-            bytes.withUnsafeBytes { source in
+        var result = 0
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { destination, count in
+            result = bytes.withUnsafeBytes { source in
                 LZ4F_compressFrame(destination.baseAddress, bound, source.baseAddress, bytes.count, &preferences)
             }
+            count = LZ4F_isError(result) == 0 ? result : 0
         }
-        guard LZ4F_isError(written) == 0 else { throw .library(written) }
-        output.removeSubrange(written...)
+        guard LZ4F_isError(result) == 0 else { throw .library(result) }
         return output
     }
 
-    /// Decompresses one frame. A truncated or damaged frame is an error.
+    /// Decompresses one frame. A truncated or damaged frame, or bytes after it, are errors.
     public static func decompress(_ frame: [UInt8]) throws(LZ4Error) -> [UInt8] {
         var context: OpaquePointer?
         let created = LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))
         guard LZ4F_isError(created) == 0, let context else { throw .library(created) }
         defer { LZ4F_freeDecompressionContext(context) }
 
+        let result = frame.withUnsafeBytes { source in
+            Result { () throws(LZ4Error) -> [UInt8] in try decompress(source, context: context) }
+        }
+        return try result.get()
+    }
+
+    private static func decompress(_ source: UnsafeRawBufferPointer, context: OpaquePointer) throws(LZ4Error) -> [UInt8] {
+        var info = LZ4F_frameInfo_t()
+        var headerSize = source.count
+        var hint = LZ4F_getFrameInfo(context, &info, source.baseAddress, &headerSize)
+        guard LZ4F_isError(hint) == 0 else { throw .library(hint) }
+        var consumed = headerSize
+        var options = LZ4F_decompressOptions_t()
+        options.stableDst = 1
+        // Caravan's frames carry their content size: decompress straight into an output of that
+        // size, plus one byte so that a frame holding more than it claims is caught. Other frames
+        // grow the output as they go.
         var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var consumed = 0
-        var hint = 1
-        while consumed < frame.count {
-            var sourceSize = frame.count - consumed
-            var destinationSize = chunk.count
-            hint = chunk.withUnsafeMutableBytes { destination in
-                frame.withUnsafeBytes { source in
-                    LZ4F_decompress(
-                        context, destination.baseAddress, &destinationSize, source.baseAddress! + consumed, &sourceSize, nil)
-                }
+        var capacity = info.contentSize > 0 ? Int(info.contentSize) + 1 : 1 << 16
+        var failure: LZ4Error?
+        while consumed < source.count, hint != 0 {
+            let produced = output.count
+            if produced == capacity { capacity *= 2 }
+            output.append(contentsOf: repeatElement(0, count: capacity - produced))
+            var destinationSize = capacity - produced
+            var sourceSize = source.count - consumed
+            output.withUnsafeMutableBytes { buffer in
+                hint = LZ4F_decompress(
+                    context, buffer.baseAddress! + produced, &destinationSize, source.baseAddress! + consumed, &sourceSize, &options)
             }
-            guard LZ4F_isError(hint) == 0 else { throw .library(hint) }
-            output.append(contentsOf: chunk[..<destinationSize])
+            if LZ4F_isError(hint) != 0 { failure = .library(hint) }
+            if let failure { throw failure }
             consumed += sourceSize
-            if hint == 0 { break }
+            output.removeLast(capacity - produced - destinationSize)
             if sourceSize == 0 && destinationSize == 0 { break }
         }
         guard hint == 0 else { throw LZ4Error("truncated LZ4 frame") }
-        guard consumed == frame.count else { throw LZ4Error("\(frame.count - consumed) bytes after the LZ4 frame") }
+        guard consumed == source.count else { throw LZ4Error("\(source.count - consumed) bytes after the LZ4 frame") }
+        if info.contentSize > 0, output.count != Int(info.contentSize) {
+            throw LZ4Error("frame holds \(output.count) bytes, its header says \(info.contentSize)")
+        }
         return output
     }
 }
