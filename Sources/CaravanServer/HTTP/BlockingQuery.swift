@@ -33,15 +33,10 @@ struct BlockingOptions: Sendable {
         }
     }
 
-    init(minIndex: UInt64, wait: Duration) {
-        self.minIndex = minIndex
-        self.wait = wait
-    }
-
     /// The wait plus uniform jitter in [0, wait/16), spreading the timeouts of queries that
     /// started together (Nomad's `JitterFraction`).
     var waitWithJitter: Duration {
-        let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
+        let nanoseconds = wait.nanoseconds
         let jitter = nanoseconds >= 16 ? Int64.random(in: 0..<(nanoseconds / 16)) : 0
         return .nanoseconds(nanoseconds + jitter)
     }
@@ -74,7 +69,7 @@ struct BlockingQuery {
 
         let watches = store.watches
         let id = watches.reserve()
-        let timeout = TimeAmount.nanoseconds(Self.nanoseconds(options.waitWithJitter))
+        let timeout = TimeAmount.nanoseconds(options.waitWithJitter.nanoseconds)
         let timer = eventLoop.scheduleTask(in: timeout) { watches.expire(id) }
         defer {
             timer.cancel()
@@ -92,8 +87,11 @@ struct BlockingQuery {
     private func render(_ answer: QueryAnswer) -> Response {
         cache.response(for: key, version: answer.index, render: answer.render)
     }
+}
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+extension Duration {
+    /// The duration in whole nanoseconds.
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
