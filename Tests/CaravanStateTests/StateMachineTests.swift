@@ -152,7 +152,12 @@ struct StateMachineTests {
         }
         func run() -> [String] {
             var script = Script()
-            for command in commands { script.apply(command) }
+            for command in commands {
+                script.apply(command)
+                for id in script.state.pluginIDs() {
+                    #expect(script.state.pluginModifyIndex(id: id) == script.state.pluginSummary(id: id)?.modifyIndex)
+                }
+            }
             let state = script.state
             return state.pluginIDs().map { id in
                 let s = state.pluginSummary(id: id)!

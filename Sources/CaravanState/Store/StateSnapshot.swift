@@ -11,6 +11,9 @@ public struct StateSnapshot: Sendable {
     var jobSummaries: TreeDictionary<JobKey, JobSummary> = [:]
     var nodes: TreeDictionary<String, Shared<Node>> = [:]
     var plugins: TreeDictionary<String, PluginRecord> = [:]
+    /// Derived: each plugin's `ModifyIndex`, so that list reads can check thousands of versions
+    /// without copying the records out of the table.
+    var pluginVersions: TreeDictionary<String, UInt64> = [:]
     /// Derived: the index of the entry that last created or deleted a plugin. Sorted plugin ID
     /// lists stay valid while it does not move.
     public internal(set) var pluginSetIndex: UInt64 = 0
@@ -61,7 +64,7 @@ public struct StateSnapshot: Sendable {
     public func pluginSummary(id: String) -> CSIPluginSummary? { plugins[id]?.summary }
 
     /// The index of the entry that last changed plugin `id`.
-    public func pluginModifyIndex(id: String) -> UInt64? { plugins[id]?.modifyIndex }
+    public func pluginModifyIndex(id: String) -> UInt64? { pluginVersions[id] }
 
     /// IDs of the plugins whose ID starts with `prefix`, sorted.
     public func pluginIDs(prefix: String = "") -> [String] {

@@ -160,8 +160,14 @@ struct Transaction {
         }(&state.plugins[id])
         switch outcome {
         case .unchanged: return
-        case .created, .deleted: state.pluginSetIndex = index
-        case .changed: break
+        case .created:
+            state.pluginSetIndex = index
+            state.pluginVersions[id] = index
+        case .deleted:
+            state.pluginSetIndex = index
+            state.pluginVersions[id] = nil
+        case .changed:
+            state.pluginVersions[id] = index
         }
         changes.insert(.plugin(id))
     }
