@@ -126,12 +126,11 @@ public struct CaravanAPI: HTTPResponder {
 
     // MARK: Shared pieces
 
-    /// Runs a read with the request's blocking options. `query` names the question for the
-    /// response cache: the path and every parameter but `index`, `wait` and `stale`.
-    func blocking(_ request: Request, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
-        let parameters = QueryParameters(request.uri.query)
-        let options = try BlockingOptions(parameters)
-        let key = request.uri.path + "?" + parameters.canonical(excluding: ["index", "wait", "stale"])
+    /// Runs a read with the request's blocking options. The path and every parameter but
+    /// `index`, `wait` and `stale` name the question for the response cache.
+    func blocking(_ request: Request, _ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
+        let options = try BlockingOptions(query)
+        let key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
         return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
     }
 

@@ -61,16 +61,3 @@ struct WriteReply: JSONWritable {
         json.endObject()
     }
 }
-
-/// A JSON array of writable values.
-struct JSONArray<Element: JSONWritable>: JSONWritable {
-    let elements: [Element]
-
-    init(_ elements: [Element]) { self.elements = elements }
-
-    func write(to json: inout JSONWriter) {
-        json.beginArray()
-        for element in elements { json.element(element) }
-        json.endArray()
-    }
-}

@@ -18,7 +18,7 @@ extension CaravanAPI {
     func listJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
         let prefix = query["prefix"] ?? ""
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
                 let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix)
@@ -31,7 +31,7 @@ extension CaravanAPI {
     /// Its index and wakeups cover the job and that plugin.
     func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
                 let index = state.tableIndex(.jobs)
                 return QueryAnswer(index: index, watch: [.job(key)]) {

@@ -20,7 +20,7 @@ extension CaravanAPI {
     /// `GET /v1/nodes?prefix=`.
     func listNodes(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let prefix = query["prefix"] ?? ""
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
                 let bytes = lists.nodeStubs(state, prefix: prefix)
@@ -31,7 +31,7 @@ extension CaravanAPI {
 
     /// `GET /v1/node/:id`.
     func readNode(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
-        try await blocking(request) { state in
+        try await blocking(request, query) { state in
             guard let node = state.node(id: id) else {
                 let index = state.tableIndex(.nodes)
                 return QueryAnswer(index: index, watch: [.node(id)]) {

@@ -7,7 +7,7 @@ extension CaravanAPI {
     func listPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let type = query["type"]
         let prefix = query["prefix"] ?? ""
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
@@ -19,7 +19,7 @@ extension CaravanAPI {
 
     /// `GET /v1/plugin/csi/:id`: the plugin in Nomad's shape.
     func readPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
-        try await blocking(request) { state in
+        try await blocking(request, query) { state in
             guard let modifyIndex = state.pluginModifyIndex(id: id) else {
                 let index = state.tableIndex(.plugins)
                 return QueryAnswer(index: index, watch: [.plugin(id)]) {

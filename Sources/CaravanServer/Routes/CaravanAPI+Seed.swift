@@ -6,7 +6,7 @@ import Hummingbird
 extension CaravanAPI {
     /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it).
     func listSeedPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        try await blocking(request) { state in
+        try await blocking(request, query) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true), index: index)
@@ -17,7 +17,7 @@ extension CaravanAPI {
     /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs (optionally just one).
     func listSeedPluginJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 let candidates = pluginID.map { state.pluginModifyIndex(id: $0) == nil ? [] : [$0] } ?? lists.pluginIDs(state)
@@ -31,7 +31,7 @@ extension CaravanAPI {
     /// jobs that run it. Its index and wakeups cover the plugin and those jobs.
     func readSeedPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
-        return try await blocking(request) { state in
+        return try await blocking(request, query) { state in
             guard let plugin = state.plugin(id: id) else {
                 let index = state.tableIndex(.plugins)
                 return QueryAnswer(index: index, watch: [.plugin(id)]) {
@@ -46,7 +46,7 @@ extension CaravanAPI {
                 watch.insert(.job(JobKey(namespace: entry.job.namespace, id: entry.job.id)))
             }
             return QueryAnswer(index: index, watch: watch) {
-                Responses.json(JSONArray([SeedPluginDetail(plugin, namespace: requested, jobs: jobs)]), index: index)
+                Responses.json([SeedPluginDetail(plugin, namespace: requested, jobs: jobs)], index: index)
             }
         }
     }
