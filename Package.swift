@@ -86,12 +86,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "CaravanTestSupport", path: "Tests/CaravanTestSupport", swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(name: "CaravanStorageTests", dependencies: ["CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStateTests",
-            dependencies: ["CaravanState", "CaravanModel"],
+            dependencies: ["CaravanState", "CaravanModel", "CaravanTestSupport"],
             resources: [],
             swiftSettings: strict
         ),
@@ -101,6 +102,7 @@ let package = Package(
                 "CaravanServer",
                 "CaravanState",
                 "CaravanModel",
+                "CaravanTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

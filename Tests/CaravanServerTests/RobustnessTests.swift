@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -6,19 +7,7 @@ import Testing
 
 /// Bad input gets a clear 4xx and changes nothing it should not; the server stays up.
 struct RobustnessTests {
-    /// A small deterministic generator, so that a failure names a reproducible seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomJSON(_ generator: inout Generator, depth: Int = 0) -> Any {
+    static func randomJSON(_ generator: inout SplitMix64, depth: Int = 0) -> Any {
         let keys = [
             "ID", "Name", "Job", "Node", "TaskGroups", "Tasks", "Count", "CSIPluginConfig", "Type", "Datacenters", "Status",
             "SecretID", "CSINodePlugins", "Healthy", "NodeInfo", "PluginID", "Namespace", "Priority", "Config",
@@ -40,7 +29,7 @@ struct RobustnessTests {
 
     @Test("random bodies, methods and paths never produce a 5xx and leave the server answering", arguments: [1, 2, 3] as [UInt64])
     func fuzz(seed: UInt64) async throws {
-        var generator = Generator(state: seed)
+        var generator = SplitMix64(seed: seed)
         let paths = [
             "/v1/jobs", "/v1/job/x", "/v1/job/%ff", "/v1/node/register", "/v1/node/n1/status", "/v1/node/n1/purge",
             "/v1/plugins?type=csi", "/v1/plugin/csi/p", "/v1/csi/plugin/p", "/v1/csi/jobs?plugin_id=p", "/v1/nodes?prefix=%",

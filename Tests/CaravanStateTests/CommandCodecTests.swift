@@ -1,4 +1,5 @@
 import CaravanModel
+import CaravanTestSupport
 import Testing
 
 @testable import CaravanState
@@ -33,11 +34,26 @@ struct CommandCodecTests {
         #expect(try Command(decoding: command.encoded()) == command)
     }
 
-    @Test("encoding is deterministic: equal commands give equal bytes")
+    @Test("equal commands give equal bytes, however their maps were built")
     func deterministic() {
-        for command in Self.commands {
-            #expect(command.encoded() == command.encoded())
+        // Equal dictionaries built in different orders and capacities iterate in different
+        // orders; the encoding must not follow that order.
+        let pairs = (0..<64).map { ("attribute.\($0)", "value-\($0)") }
+        var forward: [String: String] = [:]
+        for (key, value) in pairs { forward[key] = value }
+        var backward: [String: String] = [:]
+        backward.reserveCapacity(4096)
+        for (key, value) in pairs.reversed() { backward[key] = value }
+        #expect(forward == backward)
+        #expect(Array(forward.keys) != Array(backward.keys), "the two maps iterate in different orders")
+        func command(_ attributes: [String: String]) -> Command {
+            var node = Fixture.node("n1")
+            node.attributes = attributes
+            node.extra = ["Meta": .object(attributes.mapValues { .string($0) })]
+            return .nodeRegister(NodeRegistration(node: node, time: Fixture.time))
         }
+        let sameBytes = command(forward).encoded() == command(backward).encoded()
+        #expect(sameBytes, "the encoding followed the maps' iteration order")
     }
 
     @Test("an unknown format version is a clear error")
@@ -97,18 +113,5 @@ struct CommandCodecTests {
         #expect(machine.state.index == 0)
         #expect(machine.state.nodeCount == 0)
         #expect(String(describing: machine.halt!).hasPrefix("state machine halted at log index 1: unsupported encoding version 42"))
-    }
-}
-
-/// A small deterministic generator for fuzz-style tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
