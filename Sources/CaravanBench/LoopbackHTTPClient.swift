@@ -36,6 +36,11 @@ final class LoopbackHTTPClient: Sendable {
         return send(head, body: body)
     }
 
+    /// Opens a connection and sends nothing; it stays open until the client shuts down.
+    func connectIdle() -> EventLoopFuture<Void> {
+        ClientBootstrap(group: group.next()).connect(host: host, port: port).map { _ in }
+    }
+
     private func send(_ head: String, body: [UInt8] = [], keepBody: Bool = true) -> EventLoopFuture<Outcome> {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: Outcome.self)

@@ -24,6 +24,8 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
     var peer = Peer.caravan
     @Option(help: "With --peer bare: bytes of each answer (Caravan's plugin answer here is about 1,900).")
     var bodyBytes = 1_900
+    @Flag(help: "Open the connections without sending requests: the server's memory per idle connection.")
+    var idle = false
 
     func run() async throws {
         FileDescriptorLimit.raiseToHardLimit()
@@ -51,6 +53,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         }
         let before = try Self.residentKilobytes(pid: server.processIdentifier)
 
+        if idle { return try await measureIdleConnections(client, server: server, before: before) }
         var responses: [EventLoopFuture<LoopbackHTTPClient.Outcome>] = []
         responses.reserveCapacity(queries)
         for _ in 0..<queries { responses.append(client.get(waitPath, keepBody: false)) }
@@ -83,6 +86,19 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             "  write → last response: \(format(seconds * 1000)) ms (CPU meanwhile: server \(format(cpuDuringWake * 1000)) ms, load generator \(format(clientCPU * 1000)) ms)"
         )
         print("  server memory per parked query: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
+        try await client.shutdown()
+    }
+
+    /// Opens `queries` connections that send nothing, then one request: the server accepts in
+    /// order, so once that request is answered every idle connection has been accepted.
+    func measureIdleConnections(_ client: LoopbackHTTPClient, server: Process, before: Int) async throws {
+        for _ in 0..<queries { try await client.connectIdle().get() }
+        let probe = try await client.get(peer == .caravan ? "/v1/status/leader" : "/parked").get()
+        precondition(probe.status == 200)
+        let after = try Self.residentKilobytes(pid: server.processIdentifier)
+        print("parked-queries --idle (\(peer.rawValue)): \(queries) connections that sent no request")
+        print(
+            "  server memory per idle connection: \(format(Double((after - before) * 1024) / Double(queries))) bytes (RSS \(before) → \(after) KiB)")
         try await client.shutdown()
     }
 
