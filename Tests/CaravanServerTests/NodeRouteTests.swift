@@ -43,6 +43,13 @@ struct NodeRouteTests {
             #expect(try await client.put("/v1/node/register", body: ["Node": ["SecretID": "s"]]).text == "missing node ID for client registration")
             #expect(try await client.put("/v1/node/register", body: ["Node": ["ID": "n"]]).text == "missing secret ID for client registration")
             #expect(try await client.put("/v1/node/register", body: ["Node": Body.node("n1", status: "sleepy")]).status == .badRequest)
+            var misnamed = Body.nodePlugin("other")
+            misnamed["PluginID"] = "other"
+            let monolith = Body.node("n9", controllers: [Body.controller("foo")], nodes: [Body.nodePlugin("foo")])
+            var mislabelled = monolith
+            mislabelled["CSINodePlugins"] = ["foo": misnamed]
+            let refusedFingerprint = try await client.put("/v1/node/register", body: ["Node": mislabelled])
+            #expect(refusedFingerprint.status == .badRequest, "a node fingerprint keyed foo that names plugin other")
             try await client.registerNode(Body.node("n1"))
             var impostor = Body.node("n1", nodes: [Body.nodePlugin("foo")])
             impostor["SecretID"] = "stolen"

@@ -55,7 +55,7 @@ extension CaravanAPI {
         guard Node.eligibilities.contains(node.schedulingEligibility) else {
             throw APIError.badRequest("invalid scheduling eligibility for node")
         }
-        for (id, info) in node.csiControllerPlugins.merging(node.csiNodePlugins, uniquingKeysWith: { a, _ in a }) {
+        for (id, info) in Array(node.csiControllerPlugins) + Array(node.csiNodePlugins) {
             guard !id.isEmpty, info.pluginID.isEmpty || info.pluginID == id else {
                 throw APIError.badRequest("CSI plugin fingerprint \"\(id)\" names plugin \"\(info.pluginID)\"")
             }
