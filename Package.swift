@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -39,13 +40,14 @@ let package = Package(
             name: "CaravanState",
             dependencies: [
                 "CaravanModel",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "CaravanStorage",
-            dependencies: ["CLZ4"],
+            dependencies: ["CLZ4", "CaravanRaft"],
             swiftSettings: strict
         ),
         .target(
@@ -54,6 +56,7 @@ let package = Package(
                 "CaravanModel",
                 "CaravanState",
                 "CaravanRaft",
+                "CaravanStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,6 +69,9 @@ let package = Package(
             name: "caravan",
             dependencies: [
                 "CaravanServer",
+                "CaravanState",
+                "CaravanRaft",
+                "CaravanStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,7 +95,11 @@ let package = Package(
         .target(name: "CaravanTestSupport", path: "Tests/CaravanTestSupport", swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
-        .testTarget(name: "CaravanStorageTests", dependencies: ["CaravanStorage"], swiftSettings: strict),
+        .testTarget(
+            name: "CaravanStorageTests",
+            dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CaravanStateTests",
             dependencies: ["CaravanState", "CaravanModel", "CaravanTestSupport"],

@@ -6,6 +6,8 @@ public enum LogError: Error, Sendable, Equatable {
     case unavailable(UInt64)
     /// An append did not start right after the last entry.
     case gap(expected: UInt64, got: UInt64)
+    /// The storage under the log failed (an I/O error, a full disk).
+    case storage(String)
 }
 
 /// Where a server keeps its log entries. The consensus code reads and appends through this; the
@@ -17,8 +19,13 @@ public protocol LogStorage: Sendable {
     var lastIndex: UInt64 { get }
     /// Entries `from...to`.
     func entries(from: UInt64, to: UInt64) throws(LogError) -> [LogEntry]
-    /// Appends entries that continue the log without a gap.
+    /// Appends entries that continue the log without a gap; durable when it returns.
     mutating func append(_ entries: [LogEntry]) throws(LogError)
+    /// Drops every entry after `index` (a conflicting tail).
+    mutating func truncate(after index: UInt64) throws(LogError)
+    /// Allows the storage to drop entries up to `index` (a snapshot covers them). It may keep
+    /// some; ``firstIndex`` says what it kept.
+    mutating func compact(through index: UInt64) throws(LogError)
 }
 
 /// An in-memory ``LogStorage``.
@@ -41,5 +48,18 @@ public struct MemoryLogStorage: LogStorage {
         guard let first = entries.first else { return }
         guard first.index == lastIndex + 1 else { throw .gap(expected: lastIndex + 1, got: first.index) }
         stored.append(contentsOf: entries)
+    }
+
+    public mutating func truncate(after index: UInt64) throws(LogError) {
+        guard index < lastIndex else { return }
+        guard index + 1 >= firstIndex else { throw .compacted(index + 1) }
+        stored.removeLast(Int(lastIndex - index))
+    }
+
+    public mutating func compact(through index: UInt64) throws(LogError) {
+        let count = Int(min(index + 1, lastIndex + 1) - min(firstIndex, index + 1))
+        guard count > 0 else { return }
+        stored.removeFirst(count)
+        firstIndex += UInt64(count)
     }
 }
