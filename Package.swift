@@ -69,6 +69,7 @@ let package = Package(
             name: "caravan",
             dependencies: [
                 "CaravanServer",
+                "CaravanModel",
                 "CaravanState",
                 "CaravanRaft",
                 "CaravanStorage",

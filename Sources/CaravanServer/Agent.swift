@@ -7,11 +7,19 @@ public struct AgentConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var api: APIConfiguration
+    /// Where the server keeps its log and snapshots; `nil` keeps them in memory (`-dev`).
+    public var dataDirectory: String?
+    public var durability: DurabilityOptions
 
-    public init(httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration()) {
+    public init(
+        httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
+        dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions()
+    ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.api = api
+        self.dataDirectory = dataDirectory
+        self.durability = durability
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -28,8 +36,19 @@ public struct Agent: Sendable {
     public let node: ServerNode
     public let configuration: AgentConfiguration
 
-    public init(configuration: AgentConfiguration) {
-        self.node = ServerNode()
+    /// Starts the server: in memory, or recovered from the configured data directory.
+    public init(configuration: AgentConfiguration) throws {
+        if let path = configuration.dataDirectory {
+            self.node = try ServerNode(directory: DataDirectory(path: path), durability: configuration.durability)
+        } else {
+            self.node = ServerNode()
+        }
+        self.configuration = configuration
+    }
+
+    /// An agent in front of an existing server node.
+    public init(node: ServerNode, configuration: AgentConfiguration) {
+        self.node = node
         self.configuration = configuration
     }
 
@@ -47,10 +66,10 @@ public struct Agent: Sendable {
         )
     }
 
-    /// Serves until SIGINT or SIGTERM.
-    public func run(logger: Logger) async throws {
+    /// Serves until SIGINT or SIGTERM; `onServerRunning` gets the port the API listens on.
+    public func run(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         FileDescriptorLimit.raiseToHardLimit()
-        try await application(logger: logger).runService()
+        try await application(logger: logger, onServerRunning: onServerRunning).runService()
     }
 }
 

@@ -14,8 +14,8 @@ struct TestAgent {
     static let clockTime: Int64 = 1_700_000_000_000_000_000
     let agent: Agent
 
-    init(maxBodySize: Int = 1 << 20) {
-        agent = Agent(configuration: AgentConfiguration(api: APIConfiguration(maxBodySize: maxBodySize, clock: { TestAgent.clockTime })))
+    init(maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode()) {
+        agent = Agent(node: node, configuration: AgentConfiguration(api: APIConfiguration(maxBodySize: maxBodySize, clock: { TestAgent.clockTime })))
     }
 
     var store: StateStoreView { StateStoreView(agent: agent) }

@@ -1,46 +1,192 @@
-public import CaravanRaft
+import CaravanRaft
 public import CaravanState
+import CaravanStorage
+import NIOPosix
 
 /// Why a write could not be carried out.
-public enum SubmitError: Error, Sendable {
-    case log(LogError)
+public enum SubmitError: Error, Sendable, CustomStringConvertible {
+    /// The log could not be appended to; the server refuses writes from then on, since what
+    /// is on disk is no longer known.
+    case storage(String)
+    /// This server serves a read-only view (`caravan replay --serve`).
+    case readOnly
+
+    public var description: String {
+        switch self {
+        case .storage(let reason): "log append failed: \(reason)"
+        case .readOnly: "this server is a read-only replay; writes are refused"
+        }
+    }
+}
+
+/// Counters of the write path, for `/v1/agent/self`.
+public struct WriteStatistics: Sendable {
+    /// Log appends (each one write and one sync on a durable server).
+    public var batches = 0
+    public var entries = 0
+    public var snapshots = 0
+    public var lastSnapshotIndex: UInt64 = 0
 }
 
 /// One Caravan server: its log, its state machine and the state readers see.
 ///
-/// A write goes through ``submit(_:)``: the command is encoded, appended to the log, committed
-/// (at once, in a cluster of one), applied by the state machine, and the new state version is
-/// published, waking the blocking queries it concerns; only then does `submit` return.
+/// A write goes through ``submit(_:)``: the command is encoded and queued; one append at a time
+/// takes every queued entry as one batch (group commit: concurrent writers share one `fdatasync`
+/// on a durable server), then the batch's entries are applied in order and each new state
+/// version published, waking the blocking queries it concerns; only then does `submit` return.
+/// A durable server also snapshots its state every ``DurabilityOptions/snapshotInterval``
+/// entries, in the background, and compacts its log behind the snapshot.
 public actor ServerNode {
     public nonisolated let store: StateStore
-    private var log: SingleServerLog<MemoryLogStorage>
     private var machine: StateMachine
+    private let log: LogWriter
+    private let term: UInt64 = 1
+    private let readOnly: Bool
+    private var nextIndex: UInt64
 
+    private var queue: [(data: [UInt8], waiter: CheckedContinuation<AppliedEntry, any Error>)] = []
+    private var appending = false
+    private var failure: String?
+
+    private let snapshots: SnapshotStore?
+    private let durability: DurabilityOptions
+    private var snapshotting = false
+    public private(set) var statistics = WriteStatistics()
+
+    /// A server whose log lives in memory (`caravan agent -dev`).
     public init() {
-        machine = StateMachine()
-        store = StateStore(machine.state)
-        log = SingleServerLog(storage: MemoryLogStorage())
+        self.init(
+            machine: StateMachine(), log: LogWriter(MemoryLogStorage(), isDurable: false), snapshots: nil, durability: DurabilityOptions(),
+            readOnly: false)
+    }
+
+    /// A server recovered from `directory` (its newest usable snapshot plus the log after it).
+    public init(directory: DataDirectory, durability: DurabilityOptions = DurabilityOptions()) throws(RecoveryError) {
+        let recovery = try directory.recover(options: durability.wal)
+        self.init(
+            machine: recovery.machine, log: LogWriter(recovery.log, isDurable: true), snapshots: directory.snapshots,
+            durability: durability, readOnly: false, lastSnapshotIndex: recovery.snapshotIndex ?? 0
+        )
+    }
+
+    /// A server that serves `machine`'s state and refuses writes (`caravan replay --serve`).
+    public init(readOnlyState machine: StateMachine) {
+        self.init(
+            machine: machine, log: LogWriter(MemoryLogStorage(), isDurable: false), snapshots: nil, durability: DurabilityOptions(), readOnly: true)
+    }
+
+    private init(
+        machine: StateMachine, log: LogWriter, snapshots: SnapshotStore?, durability: DurabilityOptions, readOnly: Bool,
+        lastSnapshotIndex: UInt64 = 0
+    ) {
+        statistics.lastSnapshotIndex = lastSnapshotIndex
+        self.machine = machine
+        self.store = StateStore(machine.state)
+        self.log = log
+        self.snapshots = snapshots
+        self.durability = durability
+        self.readOnly = readOnly
+        nextIndex = max(log.lastIndex, machine.state.index) + 1
     }
 
     /// The index of the last applied entry.
     public var appliedIndex: UInt64 { machine.state.index }
 
     /// The index of the last entry in the log.
-    public var lastLogIndex: UInt64 { log.storage.lastIndex }
+    public var lastLogIndex: UInt64 { nextIndex - 1 }
+
+    /// Whether writes go to disk.
+    public nonisolated var isDurable: Bool { log.isDurable }
 
     /// Appends `command`, commits and applies it; returns what applying it did.
-    public func submit(_ command: Command) throws(SubmitError) -> AppliedEntry {
+    public func submit(_ command: Command) async throws(SubmitError) -> AppliedEntry {
+        guard !readOnly else { throw .readOnly }
+        if let failure { throw .storage(failure) }
+        let data = command.encoded()
         do {
-            _ = try log.propose([command.encoded()])
-            var last: AppliedEntry? = nil
-            for entry in try log.committedEntries() {
+            return try await withCheckedThrowingContinuation { waiter in
+                queue.append((data, waiter))
+                if !appending {
+                    appending = true
+                    Task { await self.drainQueue() }
+                }
+            }
+        } catch let error as SubmitError {
+            throw error
+        } catch {
+            throw .storage(String(describing: error))
+        }
+    }
+
+    /// Appends what is queued, one batch per append, until the queue is empty.
+    private func drainQueue() async {
+        while !queue.isEmpty {
+            let batch = queue
+            queue = []
+            let first = nextIndex
+            let entries = batch.indices.map { LogEntry(index: first + UInt64($0), term: term, data: batch[$0].data) }
+            do {
+                if let failure { throw SubmitError.storage(failure) }
+                try await log.append(entries)
+            } catch {
+                let reason = (error as? SubmitError)?.description ?? String(describing: error)
+                failure = failure ?? reason
+                for item in batch { item.waiter.resume(throwing: SubmitError.storage(failure!)) }
+                continue
+            }
+            nextIndex += UInt64(entries.count)
+            statistics.batches += 1
+            statistics.entries += entries.count
+            for (entry, item) in zip(entries, batch) {
                 let applied = machine.apply(index: entry.index, data: entry.data)
                 store.publish(machine.state, changes: applied.changes)
-                last = applied
+                item.waiter.resume(returning: applied)
             }
-            return last!
-        } catch {
-            throw .log(error)
+            snapshotIfDue()
         }
+        appending = false
+    }
+
+    // MARK: Snapshots
+
+    private func snapshotIfDue() {
+        guard let snapshots, !snapshotting, machine.halt == nil,
+            machine.state.index >= statistics.lastSnapshotIndex + durability.snapshotInterval
+        else { return }
+        snapshotting = true
+        let state = machine.state
+        let (term, log, trailing) = (term, log, durability.trailingEntries)
+        Task {
+            let result: Result<Void, any Error>
+            do {
+                try await NIOThreadPool.singleton.runIfActive {
+                    try snapshots.save(index: state.index, term: term, state: state.encoded())
+                    if state.index > trailing { try log.compact(through: state.index - trailing) }
+                }
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            self.snapshotFinished(index: state.index, result)
+        }
+    }
+
+    private func snapshotFinished(index: UInt64, _ result: Result<Void, any Error>) {
+        snapshotting = false
+        if case .success = result {
+            statistics.snapshots += 1
+            statistics.lastSnapshotIndex = index
+        }
+        snapshotIfDue()
+    }
+
+    /// Takes a snapshot now, in the caller's task; for tests and `caravan operator`.
+    public func snapshotNow() throws {
+        guard let snapshots else { return }
+        let state = machine.state
+        try snapshots.save(index: state.index, term: term, state: state.encoded())
+        if state.index > durability.trailingEntries { try log.compact(through: state.index - durability.trailingEntries) }
+        statistics.snapshots += 1
+        statistics.lastSnapshotIndex = state.index
     }
 }

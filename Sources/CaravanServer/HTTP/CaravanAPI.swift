@@ -16,6 +16,9 @@ public struct APIConfiguration: Sendable {
     public var datacenter: String
     /// Unix nanoseconds now; stamped into the commands this server proposes.
     public var clock: @Sendable () -> Int64
+    /// Whether reads with `?index=` wait for a change. A replay's state never changes, so it
+    /// answers them at once.
+    public var blockingQueries = true
 
     public init(
         maxBodySize: Int = 4 << 20, leaderAddress: String = "127.0.0.1:4647", nodeName: String = "caravan-dev",
@@ -129,7 +132,8 @@ public struct CaravanAPI: HTTPResponder {
     /// Runs a read with the request's blocking options. The path and every parameter but
     /// `index`, `wait` and `stale` name the question for the response cache.
     func blocking(_ request: Request, _ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
-        let options = try BlockingOptions(query)
+        var options = try BlockingOptions(query)
+        if !configuration.blockingQueries { options.minIndex = 0 }
         let key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
         return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
     }
@@ -155,8 +159,10 @@ public struct CaravanAPI: HTTPResponder {
     func submit(_ command: Command) async throws -> AppliedEntry {
         do {
             return try await node.submit(command)
+        } catch .readOnly {
+            throw APIError(.forbidden, SubmitError.readOnly.description)
         } catch {
-            throw APIError.internalError("log append failed: \(error)")
+            throw APIError.internalError(error.description)
         }
     }
 

@@ -10,6 +10,7 @@ extension CaravanAPI {
     func agentSelf() async -> Response {
         let applied = await node.appliedIndex
         let last = await node.lastLogIndex
+        let writes = await node.statistics
         let host = configuration.leaderAddress.split(separator: ":").first.map(String.init) ?? "127.0.0.1"
         let port = configuration.leaderAddress.split(separator: ":").last.flatMap { Int64($0) } ?? 4647
         let body: JSONValue = .object([
@@ -39,7 +40,12 @@ extension CaravanAPI {
                     "num_peers": .string("0"),
                 ]),
                 "caravan": .object([
-                    "blocking_queries_parked": .string(String(store.watches.parkedCount))
+                    "blocking_queries_parked": .string(String(store.watches.parkedCount)),
+                    "durable": .string(String(node.isDurable)),
+                    "log_appends": .string(String(writes.batches)),
+                    "log_entries": .string(String(writes.entries)),
+                    "snapshots_taken": .string(String(writes.snapshots)),
+                    "last_snapshot_index": .string(String(writes.lastSnapshotIndex)),
                 ]),
             ]),
         ])

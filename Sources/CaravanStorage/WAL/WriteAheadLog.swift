@@ -4,9 +4,13 @@ public import CaravanRaft
 public struct WALOptions: Sendable {
     /// Bytes pre-allocated per segment file; a batch that does not fit starts a new segment.
     public var segmentSize: Int
+    /// Open without changing anything: a torn tail is skipped, not repaired, and appends fail.
+    /// For tools that read a data directory another process may own.
+    public var readOnly: Bool
 
-    public init(segmentSize: Int = 64 << 20) {
+    public init(segmentSize: Int = 64 << 20, readOnly: Bool = false) {
         self.segmentSize = segmentSize
+        self.readOnly = readOnly
     }
 }
 
@@ -50,7 +54,6 @@ public struct WriteAheadLog: LogStorage {
         self.directory = directory
         self.options = options
         let names = try directory.fileNames()
-        for name in names where name.hasSuffix(".wal.tmp") { try directory.remove(name) }
         var parsed: [(base: UInt64, id: UInt64, name: String)] = []
         for name in names where name.hasSuffix(".wal") {
             guard let key = Self.parseName(name) else { throw .inconsistent("\(directory.path)/\(name): not a segment file name") }
@@ -68,7 +71,10 @@ public struct WriteAheadLog: LogStorage {
             segments.append(segment)
             nextSegmentID = max(nextSegmentID, segment.segmentID + 1)
         }
-        if segments.isEmpty { segments.append(try createSegment(baseIndex: firstIndex, minimumCapacity: 0)) }
+        if segments.isEmpty {
+            guard !options.readOnly else { throw .inconsistent("\(directory.path): no log segments") }
+            segments.append(try createSegment(baseIndex: firstIndex, minimumCapacity: 0))
+        }
     }
 
     // MARK: LogStorage
@@ -128,6 +134,7 @@ public struct WriteAheadLog: LogStorage {
     public mutating func truncate(after index: UInt64) throws(LogError) {
         guard index < lastIndex else { return }
         guard index + 1 >= firstIndex else { throw .compacted(index + 1) }
+        guard !options.readOnly else { throw .storage("\(directory.path): the log was opened read-only") }
         do {
             while segments.count > 1, segments[segments.count - 1].baseIndex > index {
                 let removed = segments.removeLast()
@@ -154,6 +161,7 @@ public struct WriteAheadLog: LogStorage {
     /// Removes the segments all of whose entries are at or before `index` (covered by a
     /// snapshot), oldest first; the newest segment always stays.
     public mutating func compact(through index: UInt64) throws(LogError) {
+        guard !options.readOnly else { throw .storage("\(directory.path): the log was opened read-only") }
         var removed = false
         do {
             while segments.count > 1, segments[1].baseIndex <= index + 1 {
@@ -181,6 +189,7 @@ public struct WriteAheadLog: LogStorage {
     /// Writes one batch and syncs it. A truncate batch (`entries` empty) drops entries from
     /// `firstIndex` on in the newest segment.
     private mutating func write(_ batch: [UInt8], entries: [LogEntry], firstIndex: UInt64) throws(StorageError) {
+        guard !options.readOnly else { throw .inconsistent("\(directory.path): the log was opened read-only") }
         var position = segments.count - 1
         // Every segment keeps room for one truncate batch after its entries.
         let reserve = entries.isEmpty ? 0 : Self.truncationSize
@@ -236,8 +245,10 @@ public struct WriteAheadLog: LogStorage {
         case .failure(let damage):
             if isLast, bytes.withUnsafeBytes({ ZeroScan.firstNonZero($0, from: 0) }) == nil || bytes.count < SegmentFormat.headerSize {
                 file.close()
-                try directory.remove(name)
-                try directory.sync()
+                if !options.readOnly {
+                    try directory.remove(name)
+                    try directory.sync()
+                }
                 return nil
             }
             file.close()
@@ -291,6 +302,7 @@ public struct WriteAheadLog: LogStorage {
             // A torn tail: the batch being written when the server stopped. Zero it so that a
             // later append never sits next to its remains.
             recoveredTornBytes = bytes.withUnsafeBytes { ZeroScan.lastNonZero($0) ?? segment.writeOffset } + 1 - segment.writeOffset
+            if options.readOnly { return segment }
             try file.truncate(to: segment.writeOffset)
             try file.allocate(size: segment.capacity)
             try file.sync()

@@ -1,0 +1,112 @@
+import CaravanRaft
+public import CaravanState
+public import CaravanStorage
+
+/// How a durable server keeps its data directory.
+public struct DurabilityOptions: Sendable {
+    /// Take a snapshot after this many entries applied since the last one.
+    public var snapshotInterval: UInt64
+    /// Entries the log keeps before the newest snapshot (for the fallback to the older one).
+    public var trailingEntries: UInt64
+    public var wal: WALOptions
+
+    public init(snapshotInterval: UInt64 = 8192, trailingEntries: UInt64 = 10_240, wal: WALOptions = WALOptions()) {
+        self.snapshotInterval = snapshotInterval
+        self.trailingEntries = trailingEntries
+        self.wal = wal
+    }
+}
+
+/// What rebuilding the state from a data directory found and did.
+public struct Recovery: Sendable {
+    /// The state machine after the snapshot and the replayed entries.
+    public var machine: StateMachine
+    public var log: WriteAheadLog
+    /// The snapshot started from (`nil`: the log from its first entry).
+    public var snapshotIndex: UInt64?
+    public var snapshotFile: String?
+    /// Newer snapshots that could not be used, and why.
+    public var skippedSnapshots: [String]
+    public var entriesReplayed: Int
+}
+
+/// A server's data directory: `wal/` (the log's segments) and `snapshots/`.
+public struct DataDirectory: Sendable {
+    public let path: String
+    public let wal: any StorageDirectory
+    public let snapshots: SnapshotStore
+
+    /// Opens (creating if missing) the data directory at `path` on disk.
+    public init(path: String) throws(StorageError) {
+        self.path = path
+        wal = try DiskDirectory(path: path + "/wal")
+        snapshots = SnapshotStore(directory: try DiskDirectory(path: path + "/snapshots"))
+    }
+
+    /// A data directory on other storage (a simulated disk).
+    public init(path: String, wal: any StorageDirectory, snapshots: any StorageDirectory) {
+        self.path = path
+        self.wal = wal
+        self.snapshots = SnapshotStore(directory: snapshots)
+    }
+
+    /// Rebuilds the state: the newest snapshot that decodes and that the log continues (at or
+    /// before `index`, when given), then the log's entries after it, up to `index` or the end.
+    public func recover(options: WALOptions, to index: UInt64? = nil) throws(RecoveryError) -> Recovery {
+        do {
+            let newest = try snapshots.loadNewest { stored -> StateSnapshot in
+                if let index, stored.index > index { throw RecoveryError.beyondTarget }
+                return try StateSnapshot(decoding: stored.state)
+            }
+            var wal = options
+            if index != nil { wal.readOnly = true }
+            let log = try WriteAheadLog(directory: self.wal, options: wal, firstIndex: (newest?.snapshot.index ?? 0) + 1)
+            let start = newest?.snapshot.index ?? 0
+            guard log.firstIndex <= start + 1 else {
+                throw RecoveryError.gap(
+                    "the log starts at index \(log.firstIndex) but "
+                        + (newest.map { "the newest usable snapshot is at index \($0.snapshot.index)" } ?? "there is no usable snapshot")
+                )
+            }
+            let end = min(index ?? log.lastIndex, log.lastIndex)
+            guard end >= start else { throw RecoveryError.gap("the log ends at index \(log.lastIndex), before snapshot \(start)") }
+            var machine = StateMachine(state: newest?.value ?? StateSnapshot())
+            var next = start + 1
+            while next <= end {
+                let last = min(end, next + 4095)
+                for entry in try log.entries(from: next, to: last) { _ = machine.apply(index: entry.index, data: entry.data) }
+                next = last + 1
+            }
+            return Recovery(
+                machine: machine, log: log, snapshotIndex: newest?.snapshot.index, snapshotFile: newest?.snapshot.fileName,
+                skippedSnapshots: (newest?.skipped ?? []).filter { !$0.contains(String(describing: RecoveryError.beyondTarget)) },
+                entriesReplayed: Int(end - start)
+            )
+        } catch let error as RecoveryError {
+            throw error
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch let error as LogError {
+            throw .gap("reading the log: \(error)")
+        } catch {
+            throw .gap(String(describing: error))
+        }
+    }
+}
+
+/// Why a data directory could not be recovered.
+public enum RecoveryError: Error, Sendable, CustomStringConvertible {
+    case storage(StorageError)
+    /// The snapshots and the log do not cover the history without a hole.
+    case gap(String)
+    /// A snapshot past the index asked for (skipped, not an error of the directory).
+    case beyondTarget
+
+    public var description: String {
+        switch self {
+        case .storage(let error): error.description
+        case .gap(let reason): "cannot rebuild the state: \(reason)"
+        case .beyondTarget: "snapshot is past the index asked for"
+        }
+    }
+}
