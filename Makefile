@@ -1,6 +1,7 @@
 # Caravan — developer entry points.
 #   make dev    install what is missing, build, start `caravan agent -dev` on 127.0.0.1:4646
-#   make test   install what is missing, run the whole suite (one `swift test`)
+#   make test   install what is missing, build the caravan binary (the acceptance tests start
+#               it as a child process), run the whole suite; CARAVAN_SOAK=1 runs the long soaks
 
 HTTP_ADDR ?= 127.0.0.1:4646
 SWIFT ?= swift
@@ -20,6 +21,7 @@ dev: build
 	$$($(SWIFT) build --show-bin-path)/caravan agent -dev -http-addr $(HTTP_ADDR)
 
 test: deps
+	$(SWIFT) build --product caravan
 	$(SWIFT) test
 
 bench: release

@@ -101,6 +101,7 @@ let package = Package(
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "AcceptanceTests", dependencies: ["CaravanTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStateTests",
             dependencies: ["CaravanState", "CaravanModel", "CaravanTestSupport"],

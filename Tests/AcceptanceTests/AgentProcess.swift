@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A `caravan agent` child process, started on a free port, that a test can kill.
+final class AgentProcess {
+    let process = Process()
+    let port: Int
+    private let errorOutput = Pipe()
+
+    /// The `caravan` binary: `CARAVAN_BINARY`, or the package's debug build (`make test` builds it
+    /// before running the tests).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["CARAVAN_BINARY"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/caravan")
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts the agent and waits (up to `deadline`) for it to report its HTTP port.
+    init(arguments: [String], deadline: Duration = .seconds(60)) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw StartFailure(description: "\(Self.binary.path) is missing: run `swift build` first (make test does)")
+        }
+        process.executableURL = Self.binary
+        process.arguments = ["agent", "-http-addr", "127.0.0.1:0", "-log-level", "info"] + arguments
+        process.standardError = errorOutput
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read stderr until the line naming the port; a process that exits first ends the read.
+        let start = ContinuousClock.now
+        var text = ""
+        var found: Int?
+        while found == nil, ContinuousClock.now - start < deadline {
+            let chunk = errorOutput.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: #"HTTP API on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                found = Int(text[range].split(separator: ":").last!)
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw StartFailure(description: "the agent did not report its port; its output:\n\(text)")
+        }
+        port = found
+        // Keep draining stderr so that the agent never blocks on a full pipe.
+        errorOutput.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    /// `kill -9`: no chance to flush or close anything.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        errorOutput.fileHandleForReading.readabilityHandler = nil
+    }
+
+    /// Sends one request; returns the status and body (`nil` if the connection failed).
+    func request(_ method: String, _ path: String, body: Data? = nil) async -> (status: Int, body: Data)? {
+        await Self.request(port: port, method, path, body: body)
+    }
+
+    /// Sends one request to the agent on `port`.
+    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil) async -> (status: Int, body: Data)? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 30
+        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+            return nil
+        }
+        return (http.statusCode, data)
+    }
+}
