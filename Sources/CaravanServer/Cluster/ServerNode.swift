@@ -118,33 +118,49 @@ public actor ServerNode {
         }
     }
 
-    /// Appends what is queued, one batch per append, until the queue is empty.
+    /// One queued batch on its way to the log.
+    private typealias Batch = (entries: [LogEntry], waiters: [CheckedContinuation<AppliedEntry, any Error>], appended: Task<Void, any Error>)
+
+    /// Appends what is queued, one batch per append, until the queue is empty. Appends are
+    /// sequential, but the next batch's append starts before the last one's entries are applied,
+    /// so the disk and the state machine work side by side.
     private func drainQueue() async {
-        while !queue.isEmpty {
-            let batch = queue
-            queue = []
-            let first = nextIndex
-            let entries = batch.indices.map { LogEntry(index: first + UInt64($0), term: term, data: batch[$0].data) }
-            do {
-                if let failure { throw SubmitError.storage(failure) }
-                try await log.append(entries)
-            } catch {
-                let reason = (error as? SubmitError)?.description ?? String(describing: error)
-                failure = failure ?? reason
-                for item in batch { item.waiter.resume(throwing: SubmitError.storage(failure!)) }
-                continue
+        var batch = startNextAppend()
+        while let current = batch {
+            let outcome = await current.appended.result
+            batch = startNextAppend()
+            switch outcome {
+            case .success:
+                statistics.batches += 1
+                statistics.entries += current.entries.count
+                for (entry, waiter) in zip(current.entries, current.waiters) {
+                    let applied = machine.apply(index: entry.index, data: entry.data)
+                    store.publish(machine.state, changes: applied.changes)
+                    waiter.resume(returning: applied)
+                }
+                snapshotIfDue()
+            case .failure(let error):
+                failure = failure ?? String(describing: error)
+                for waiter in current.waiters { waiter.resume(throwing: SubmitError.storage(failure!)) }
             }
-            nextIndex += UInt64(entries.count)
-            statistics.batches += 1
-            statistics.entries += entries.count
-            for (entry, item) in zip(entries, batch) {
-                let applied = machine.apply(index: entry.index, data: entry.data)
-                store.publish(machine.state, changes: applied.changes)
-                item.waiter.resume(returning: applied)
-            }
-            snapshotIfDue()
         }
         appending = false
+    }
+
+    /// Takes every queued entry as one batch and starts appending it, off the actor.
+    private func startNextAppend() -> Batch? {
+        guard !queue.isEmpty else { return nil }
+        let items = queue
+        queue = []
+        let first = nextIndex
+        let entries = items.indices.map { LogEntry(index: first + UInt64($0), term: term, data: items[$0].data) }
+        nextIndex += UInt64(entries.count)
+        let (log, failed) = (log, failure)
+        let appended = Task.detached {
+            if let failed { throw SubmitError.storage(failed) }
+            try await log.append(entries)
+        }
+        return (entries, items.map(\.waiter), appended)
     }
 
     // MARK: Snapshots
