@@ -82,6 +82,7 @@ let package = Package(
             name: "CaravanBench",
             dependencies: [
                 "CaravanModel",
+                "CaravanRaft",
                 "CaravanState",
                 "CaravanServer",
                 "CaravanStorage",

@@ -7,7 +7,8 @@ struct CaravanBench: AsyncParsableCommand {
         commandName: "caravan-bench",
         abstract: "Caravan's benchmarks (run a release build).",
         subcommands: [
-            FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, StorageCodecBenchmark.self, AllBenchmarks.self,
+            FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, StorageCodecBenchmark.self, SnapshotBenchmark.self,
+            ReplayBenchmark.self, AllBenchmarks.self,
             BareLongPollServer.self,
         ]
     )
@@ -21,6 +22,8 @@ struct AllBenchmarks: AsyncParsableCommand {
         try FSMApplyBenchmark.parse([]).run()
         try ListEncodeBenchmark.parse([]).run()
         try StorageCodecBenchmark.parse([]).run()
+        try SnapshotBenchmark.parse([]).run()
+        try ReplayBenchmark.parse([]).run()
         try await ParkedQueriesBenchmark.parse([]).run()
         try await ParkedQueriesBenchmark.parse(["--peer", "bare"]).run()
     }

@@ -31,22 +31,6 @@ struct StorageCodecBenchmark: ParsableCommand {
         )
         print("  CRC-32C:             \(format(megabytes / crc)) MiB/s (\(String(checksum, radix: 16)))")
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-bench-sample-\(getpid())").path
-        try Data(sample).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let lz4 = Process()
-        lz4.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
-        lz4.arguments = ["-b1", "-i1", path]
-        let pipe = Pipe()
-        lz4.standardOutput = pipe
-        lz4.standardError = pipe
-        guard (try? lz4.run()) != nil else { return print("  lz4 -b1: the lz4 command is not installed") }
-        lz4.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // lz4 redraws its progress line with carriage returns; the last line with both speeds is the result.
-        let line =
-            output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.filter { $0 == "/" }.count >= 2 }
-            .map(String.init) ?? output
-        print("  lz4 -b1 (same bytes): \(line.trimmingCharacters(in: .whitespaces))")
+        print("  lz4 -b1 (same bytes): \(LZ4Tool.benchmark(sample))")
     }
 }

@@ -44,6 +44,26 @@ enum Workload {
         )
     }
 
+    /// A service job whose one task runs `plugin` as a controller.
+    static func pluginJob(_ number: Int, plugin: String) -> Job {
+        var job = Job(
+            id: "job-\(number)", namespace: "default", type: "service", datacenters: ["dc1", "dc2"],
+            taskGroups: [
+                TaskGroup(
+                    name: "controller", count: 2,
+                    tasks: [
+                        JobTask(
+                            name: "plugin", driver: "docker", config: ["image": .string("example/\(plugin):1")],
+                            csiPluginConfig: TaskCSIPluginConfig(id: plugin, type: "controller")
+                        )
+                    ]
+                )
+            ]
+        )
+        job.canonicalize()
+        return job
+    }
+
     static func nodeRegister(_ number: Int, plugin: String, round: Int = 0) -> [UInt8] {
         Command.nodeRegister(NodeRegistration(node: node(number, plugin: plugin, round: round), time: time + Int64(round))).encoded()
     }

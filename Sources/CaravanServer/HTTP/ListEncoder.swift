@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 public import CaravanState
 import Synchronization
 
