@@ -94,7 +94,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "CaravanTestSupport", path: "Tests/CaravanTestSupport", swiftSettings: strict),
+        .target(
+            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanState"], path: "Tests/CaravanTestSupport", swiftSettings: strict
+        ),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(
@@ -113,6 +115,8 @@ let package = Package(
             name: "CaravanServerTests",
             dependencies: [
                 "CaravanServer",
+                "CaravanRaft",
+                "CaravanStorage",
                 "CaravanState",
                 "CaravanModel",
                 "CaravanTestSupport",

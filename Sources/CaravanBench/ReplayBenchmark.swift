@@ -35,7 +35,10 @@ struct ReplayBenchmark: ParsableCommand {
         }
         let registrations = index
         for number in 0..<statusUpdates {
-            try add(Command.nodeStatusUpdate(NodeStatusUpdate(nodeID: "node-\(number % nodes)", status: number % 2 == 0 ? "down" : "ready", time: Workload.time)).encoded())
+            try add(
+                Command.nodeStatusUpdate(
+                    NodeStatusUpdate(nodeID: "node-\(number % nodes)", status: number % 2 == 0 ? "down" : "ready", time: Workload.time)
+                ).encoded())
         }
         if !pending.isEmpty { try log.append(pending) }
         log.close()
@@ -56,9 +59,13 @@ struct ReplayBenchmark: ParsableCommand {
         }
         let registrationReplay = try measure { _ = try directory.recover(options: options, to: registrations) }
         precondition(recovery!.machine.state.index == index)
-        print("replay: \(index) entries (\(registrations) node registrations, \(index - registrations) status updates), \(format(Double(bytes) / 1_048_576)) MiB of entries")
+        print(
+            "replay: \(index) entries (\(registrations) node registrations, \(index - registrations) status updates), \(format(Double(bytes) / 1_048_576)) MiB of entries"
+        )
         print("  whole log: \(format(Double(index) / total)) entries/s (\(format(total)) s)")
         print("  node registrations only: \(format(Double(registrations) / registrationReplay)) entries/s")
-        print("  reading the log alone (open, checksums, entries): \(format(Double(index) / reading)) entries/s, \(format(Double(bytes) / 1_048_576 / reading)) MiB/s")
+        print(
+            "  reading the log alone (open, checksums, entries): \(format(Double(index) / reading)) entries/s, \(format(Double(bytes) / 1_048_576 / reading)) MiB/s"
+        )
     }
 }

@@ -21,11 +21,16 @@ struct SnapshotBenchmark: ParsableCommand {
         var index: UInt64 = 0
         for number in 0..<nodes {
             index += 1
-            _ = machine.apply(index: index, command: .nodeRegister(NodeRegistration(node: Workload.node(number, plugin: "plugin-\(number % plugins)"), time: Workload.time)))
+            _ = machine.apply(
+                index: index,
+                command: .nodeRegister(NodeRegistration(node: Workload.node(number, plugin: "plugin-\(number % plugins)"), time: Workload.time)))
         }
         for number in 0..<jobs {
             index += 1
-            _ = machine.apply(index: index, command: .jobRegister(JobRegistration(job: Workload.pluginJob(number, plugin: "plugin-\(number % plugins)"), submitTime: Workload.time)))
+            _ = machine.apply(
+                index: index,
+                command: .jobRegister(
+                    JobRegistration(job: Workload.pluginJob(number, plugin: "plugin-\(number % plugins)"), submitTime: Workload.time)))
         }
         let state = machine.state
         let objects = state.nodeCount + state.jobs(namespace: nil).count + state.pluginCount
@@ -49,10 +54,14 @@ struct SnapshotBenchmark: ParsableCommand {
         precondition(restored.stateHash == state.stateHash, "the restored state differs")
 
         let megabytes = Double(encoding.count) / 1_048_576
-        print("snapshot: \(objects) objects (\(state.nodeCount) nodes, \(jobs) jobs, \(state.pluginCount) plugins), state encoding \(format(megabytes)) MiB, file \(format(Double(saved.size) / 1_048_576)) MiB (ratio \(format(Double(encoding.count) / Double(saved.size))))")
+        print(
+            "snapshot: \(objects) objects (\(state.nodeCount) nodes, \(jobs) jobs, \(state.pluginCount) plugins), state encoding \(format(megabytes)) MiB, file \(format(Double(saved.size) / 1_048_576)) MiB (ratio \(format(Double(encoding.count) / Double(saved.size))))"
+        )
         print("  write (encode + LZ4 + write + fsync + rename): \(format(write * 1000)) ms; of which encoding \(format(encode * 1000)) ms")
         print("  restore (read + LZ4 + checksum + decode):      \(format(restore * 1000)) ms")
-        print("  LZ4 frame level 1 on the state encoding: compress \(format(megabytes / compress)) MiB/s, decompress \(format(megabytes / decompress)) MiB/s")
+        print(
+            "  LZ4 frame level 1 on the state encoding: compress \(format(megabytes / compress)) MiB/s, decompress \(format(megabytes / decompress)) MiB/s"
+        )
         print("  lz4 -b1 on the same bytes: \(LZ4Tool.benchmark(encoding))")
     }
 }

@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 import HashTreeCollections
 
 /// Why the state machine refused a command. Refusals are deterministic (every replica refuses

@@ -1,4 +1,5 @@
 import CaravanModel
+import CaravanTestSupport
 import Testing
 
 @testable import CaravanState

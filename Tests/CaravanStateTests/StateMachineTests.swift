@@ -116,41 +116,7 @@ struct StateMachineTests {
 
     @Test("the same log applied twice gives the same state")
     func determinism() {
-        var generator = SplitMix64(seed: 7)
-        var commands: [Command] = []
-        for step in 0..<300 {
-            let node = "n\(generator.next() % 20)"
-            let plugin = "p\(generator.next() % 5)"
-            switch generator.next() % 5 {
-            case 0:
-                commands.append(
-                    .nodeRegister(
-                        NodeRegistration(
-                            node: Fixture.node(
-                                node, controllers: generator.next() % 2 == 0 ? [Fixture.controller(plugin)] : [],
-                                nodes: [Fixture.nodePlugin(plugin, healthy: generator.next() % 3 != 0)]),
-                            time: Int64(step))))
-            case 1:
-                commands.append(
-                    .nodeStatusUpdate(NodeStatusUpdate(nodeID: node, status: ["ready", "down"][Int(generator.next() % 2)], time: Int64(step))))
-            case 2:
-                let type = ["service", "system", "batch"][Int(generator.next() % 3)]
-                commands.append(
-                    .jobRegister(
-                        JobRegistration(
-                            job: Fixture.pluginJob(
-                                "j\(generator.next() % 6)", plugin: plugin, role: ["node", "controller", "monolith"][Int(generator.next() % 3)],
-                                type: type, count: Int(generator.next() % 4)),
-                            submitTime: Int64(step))))
-            case 3:
-                commands.append(
-                    .jobDeregister(
-                        JobDeregistration(
-                            namespace: "default", jobID: "j\(generator.next() % 6)", purge: generator.next() % 2 == 0, time: Int64(step))))
-            default:
-                commands.append(.nodeDeregister(NodeDeregistration(nodeID: node, time: Int64(step))))
-            }
-        }
+        let commands = Fixture.randomCommands(count: 300, seed: 7)
         func run() -> [String] {
             var script = Script()
             for command in commands {

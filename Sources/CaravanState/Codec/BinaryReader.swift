@@ -109,22 +109,15 @@ public struct BinaryReader {
     }
 
     public mutating func stringMap() throws(BinaryDecodingError) -> [String: String] {
-        let n = try count("map")
-        var map: [String: String] = [:]
-        map.reserveCapacity(n)
-        for _ in 0..<n {
-            let key = try string()
-            map[key] = try string()
-        }
-        return map
+        try map { (r: inout BinaryReader) throws(BinaryDecodingError) in try r.string() }
     }
 
     public mutating func map<Value>(
         _ readValue: (inout BinaryReader) throws(BinaryDecodingError) -> Value
     ) throws(BinaryDecodingError) -> [String: Value] {
         let n = try count("map")
-        var map: [String: Value] = [:]
-        map.reserveCapacity(n)
+        guard n > 0 else { return [:] }
+        var map = [String: Value](minimumCapacity: n)
         for _ in 0..<n {
             let key = try string()
             map[key] = try readValue(&self)

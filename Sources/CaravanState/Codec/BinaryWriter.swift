@@ -32,8 +32,14 @@ public struct BinaryWriter: Sendable {
     }
 
     public mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
+        // A native string lends its UTF-8 in place; only another kind is copied to make it so.
+        let lent: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            uvarint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+        guard lent == nil else { return }
+        var contiguous = value
+        contiguous.withUTF8 { utf8 in
             uvarint(UInt64(utf8.count))
             bytes.append(contentsOf: utf8)
         }
@@ -46,19 +52,25 @@ public struct BinaryWriter: Sendable {
 
     /// A string map, written in key order so equal maps give equal bytes.
     public mutating func stringMap(_ map: [String: String]) {
-        uvarint(UInt64(map.count))
-        for key in map.keys.sorted() {
-            string(key)
-            string(map[key]!)
-        }
+        self.map(map) { $0.string($1) }
     }
 
     /// A map of encodable values, written in key order.
     public mutating func map<Value>(_ map: [String: Value], _ writeValue: (inout BinaryWriter, Value) -> Void) {
         uvarint(UInt64(map.count))
-        for key in map.keys.sorted() {
+        switch map.count {
+        case 0:
+            return
+        case 1:
+            // Most maps hold one entry or none: nothing to sort.
+            let (key, value) = map.first!
             string(key)
-            writeValue(&self, map[key]!)
+            writeValue(&self, value)
+        default:
+            for key in map.keys.sorted() {
+                string(key)
+                writeValue(&self, map[key]!)
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 
 /// The log entry format: `[format version][command kind][payload]`, the payload in
 /// ``BinaryWriter``'s primitives. A reader meets an unknown version or kind as an error.

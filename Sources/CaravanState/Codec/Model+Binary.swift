@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 
 // Binary encodings of the model types that travel inside log entries and snapshots. Field order
 // is the format: changing it means a new format version.
@@ -257,5 +257,54 @@ extension CSINodeInfo {
             requiresNodeStageVolume: try r.bool(), supportsStats: try r.bool(), supportsExpand: try r.bool(),
             supportsCondition: try r.bool()
         )
+    }
+}
+
+extension JobSummary {
+    func encode(to w: inout BinaryWriter) {
+        w.string(jobID)
+        w.string(namespace)
+        w.map(summary) { $1.encode(to: &$0) }
+        children.encode(to: &w)
+        w.uvarint(createIndex)
+        w.uvarint(modifyIndex)
+    }
+
+    static func decode(from r: inout BinaryReader) throws(BinaryDecodingError) -> JobSummary {
+        JobSummary(
+            jobID: try r.string(), namespace: try r.string(), summary: try r.map(TaskGroupSummary.decode),
+            children: try JobChildrenSummary.decode(from: &r), createIndex: try r.uvarint(), modifyIndex: try r.uvarint()
+        )
+    }
+}
+
+extension TaskGroupSummary {
+    func encode(to w: inout BinaryWriter) {
+        w.int(queued)
+        w.int(complete)
+        w.int(failed)
+        w.int(running)
+        w.int(starting)
+        w.int(lost)
+        w.int(unknown)
+    }
+
+    static func decode(from r: inout BinaryReader) throws(BinaryDecodingError) -> TaskGroupSummary {
+        TaskGroupSummary(
+            queued: try r.int(), complete: try r.int(), failed: try r.int(), running: try r.int(), starting: try r.int(),
+            lost: try r.int(), unknown: try r.int()
+        )
+    }
+}
+
+extension JobChildrenSummary {
+    func encode(to w: inout BinaryWriter) {
+        w.int(pending)
+        w.int(running)
+        w.int(dead)
+    }
+
+    static func decode(from r: inout BinaryReader) throws(BinaryDecodingError) -> JobChildrenSummary {
+        JobChildrenSummary(pending: try r.int(), running: try r.int(), dead: try r.int())
     }
 }

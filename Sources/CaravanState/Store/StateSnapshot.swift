@@ -25,6 +25,23 @@ public struct StateSnapshot: Sendable {
 
     public init() {}
 
+    /// Rebuilds the fields that are a pure function of the tables (`pluginVersions`,
+    /// `schedulableNodes`, `systemPluginJobs`), for a state restored from its tables alone. A new
+    /// derived field must be rebuilt here too, or a restored state would answer without it.
+    mutating func recomputeDerivedFields() {
+        pluginVersions = plugins.mapValues(\.modifyIndex)
+        schedulableNodes = [:]
+        for node in nodes.values {
+            if let datacenter = node.value.schedulableDatacenter { schedulableNodes[datacenter, default: 0] += 1 }
+        }
+        systemPluginJobs = Set(jobs.lazy.filter { Self.isSystemPluginJob($0.value) }.map(\.key))
+    }
+
+    /// Whether `job` belongs in `systemPluginJobs`: a live system job that runs a plugin.
+    static func isSystemPluginJob(_ job: Job) -> Bool {
+        job.type == "system" && !job.stop && !job.pluginTasks.isEmpty
+    }
+
     // MARK: Indexes
 
     /// The index of the last entry that changed `table` (0 if none has).

@@ -109,7 +109,7 @@ struct Transaction {
 
     /// Moves a job's plugin expectations from `previous` to `next` (either may be absent).
     private mutating func updatePlugins(of key: JobKey, previous: Job?, next: Job?, time: Int64) {
-        if let next, next.type == "system", !next.stop, !next.pluginTasks.isEmpty {
+        if let next, StateSnapshot.isSystemPluginJob(next) {
             state.systemPluginJobs.insert(key)
         } else {
             state.systemPluginJobs.remove(key)

@@ -1,0 +1,316 @@
+import CaravanModel
+import Crypto
+import HashTreeCollections
+
+/// Why bytes could not be restored as a ``StateSnapshot``.
+public enum StateSnapshotDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The bytes do not start with ``StateSnapshot/encodingMagic``: they are not a state snapshot.
+    case notAStateSnapshot
+    /// A state snapshot in a format version this build cannot read (written by a newer build).
+    case unsupportedFormatVersion(UInt64, supported: UInt64)
+    /// The snapshot's body could not be read: truncated, a bad tag or length, records out of key
+    /// order or repeated, or bytes left over.
+    case malformed(BinaryDecodingError)
+
+    public var description: String {
+        switch self {
+        case .notAStateSnapshot: "not a Caravan state snapshot (the bytes do not start with \"CRVNSTAT\")"
+        case .unsupportedFormatVersion(let version, let supported):
+            "unsupported state snapshot format version \(version) (this build reads version \(supported))"
+        case .malformed(let error): "malformed state snapshot: \(error)"
+        }
+    }
+}
+
+/// The canonical binary encoding of a state version (what a snapshot stores), and its hash.
+///
+/// The layout, in ``BinaryWriter``'s primitives:
+///
+///     magic               8 bytes, ASCII "CRVNSTAT"
+///     format version      uvarint, 1
+///     index               uvarint
+///     table indexes       uvarint each: jobs, job summaries, nodes, plugins
+///     plugin set index    uvarint
+///     jobs                count, then each job in (namespace, ID) order
+///     job summaries       count, then each summary in (namespace, job ID) order
+///     nodes               count, then each node in ID order
+///     plugins             count, then each plugin record in ID order:
+///                           ID, provider, version, controller required,
+///                           controllers healthy, nodes healthy,
+///                           controllers and nodes: count, then (node ID, fingerprint) in node ID order,
+///                           controller jobs and node jobs: count, then (namespace, job ID, expected)
+///                             in (namespace, job ID) order,
+///                           create index, modify index, create time, modify time
+///
+/// A table's key is its record's identity (a job's namespace and ID, a node's ID, a plugin's
+/// ID), so it is not written twice. Every map is written in ascending key order, never in hash
+/// order (which Swift seeds per process), so equal states give equal bytes on every machine. The
+/// decoder requires that order of the tables and of the plugins' maps, which also rules out a
+/// repeated key.
+///
+/// The derived fields (`pluginVersions`, `schedulableNodes`, `systemPluginJobs`) are a pure
+/// function of the tables: they are not written, and decoding recomputes them.
+extension StateSnapshot {
+    /// The bytes every state snapshot starts with.
+    public static let encodingMagic: [UInt8] = Array("CRVNSTAT".utf8)
+
+    /// The snapshot format this build writes and reads.
+    public static let encodingFormatVersion: UInt64 = 1
+
+    /// The tables whose indexes the header carries, in the format's order.
+    private static let indexedTables: [Table] = [.jobs, .jobSummaries, .nodes, .plugins]
+
+    /// The state as canonical snapshot bytes: equal states give equal bytes.
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(reservingCapacity: estimatedEncodedSize)
+        for byte in Self.encodingMagic { w.byte(byte) }
+        w.uvarint(Self.encodingFormatVersion)
+        w.uvarint(index)
+        for table in Self.indexedTables { w.uvarint(tableIndexes[table]) }
+        w.uvarint(pluginSetIndex)
+        w.sortedEntries(of: jobs) { w, key, job in
+            assert(key == JobKey(namespace: job.namespace, id: job.id), "a job is stored under its own key")
+            job.encode(to: &w)
+        }
+        w.sortedEntries(of: jobSummaries) { w, key, summary in
+            assert(key == JobKey(namespace: summary.namespace, id: summary.jobID), "a summary is stored under its job's key")
+            summary.encode(to: &w)
+        }
+        w.sortedEntries(of: nodes) { w, id, node in
+            assert(id == node.value.id, "a node is stored under its own ID")
+            node.value.encode(to: &w)
+        }
+        w.sortedEntries(of: plugins) { w, id, record in
+            assert(id == record.id, "a plugin is stored under its own ID")
+            record.encode(to: &w)
+        }
+        return w.bytes
+    }
+
+    /// Restores the state that ``encoded()`` wrote, derived fields included. Bytes that are not
+    /// a snapshot this build can read are an error, never a crash.
+    public init(decoding bytes: [UInt8]) throws(StateSnapshotDecodingError) {
+        guard bytes.starts(with: Self.encodingMagic) else {
+            // A prefix of the magic is a truncated snapshot; anything else is not one at all.
+            throw Self.encodingMagic.starts(with: bytes) ? .malformed(.truncated(offset: bytes.count)) : .notAStateSnapshot
+        }
+        var r = BinaryReader(bytes, offset: Self.encodingMagic.count)
+        let version: UInt64
+        do throws(BinaryDecodingError) {
+            version = try r.uvarint()
+        } catch {
+            throw .malformed(error)
+        }
+        guard version == Self.encodingFormatVersion else {
+            throw .unsupportedFormatVersion(version, supported: Self.encodingFormatVersion)
+        }
+        self.init()
+        do throws(BinaryDecodingError) {
+            index = try r.uvarint()
+            for table in Self.indexedTables { tableIndexes[table] = try r.uvarint() }
+            pluginSetIndex = try r.uvarint()
+            jobs = try r.sortedTree("jobs table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                let job = try Job.decode(from: &r)
+                return (JobKey(namespace: job.namespace, id: job.id), job)
+            }
+            jobSummaries = try r.sortedTree("job summaries table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                let summary = try JobSummary.decode(from: &r)
+                return (JobKey(namespace: summary.namespace, id: summary.jobID), summary)
+            }
+            nodes = try r.sortedTree("nodes table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                let node = try Node.decode(from: &r)
+                return (node.id, Shared(node))
+            }
+            plugins = try r.sortedTree("plugins table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                let record = try PluginRecord.decode(from: &r)
+                return (record.id, record)
+            }
+            try r.expectEnd()
+        } catch {
+            throw .malformed(error)
+        }
+        recomputeDerivedFields()
+    }
+
+    /// The lowercase hex SHA-256 of ``encoded()``: equal states, and only equal states, have
+    /// equal hashes.
+    public var stateHash: String { Self.stateHash(of: encoded()) }
+
+    /// The lowercase hex SHA-256 of `encoding`, for a caller that already holds the state's
+    /// bytes (``encoded()``) and should not encode it twice.
+    public static func stateHash(of encoding: [UInt8]) -> String {
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(2 * SHA256.byteCount)
+        for byte in SHA256.hash(data: encoding) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// A rough size of the encoding (typical bytes per record), so that the buffer is allocated
+    /// about once.
+    private var estimatedEncodedSize: Int {
+        let instances = plugins.values.reduce(0) { $0 + $1.controllers.count + $1.nodes.count }
+        return 64 + 384 * jobs.count + 64 * jobSummaries.count + 384 * nodes.count + 128 * plugins.count + 160 * instances
+    }
+}
+
+extension PluginRecord {
+    func encode(to w: inout BinaryWriter) {
+        w.string(id)
+        w.string(provider)
+        w.string(version)
+        w.bool(controllerRequired)
+        w.int(controllersHealthy)
+        w.int(nodesHealthy)
+        w.sortedEntries(of: controllers, Self.writeInstance)
+        w.sortedEntries(of: nodes, Self.writeInstance)
+        w.sortedEntries(of: controllerJobs, Self.writeExpectation)
+        w.sortedEntries(of: nodeJobs, Self.writeExpectation)
+        w.uvarint(createIndex)
+        w.uvarint(modifyIndex)
+        w.varint(createTime)
+        w.varint(modifyTime)
+    }
+
+    static func decode(from r: inout BinaryReader) throws(BinaryDecodingError) -> PluginRecord {
+        var record = PluginRecord(id: try r.string(), index: 0, time: 0)
+        record.provider = try r.string()
+        record.version = try r.string()
+        record.controllerRequired = try r.bool()
+        record.controllersHealthy = try r.int()
+        record.nodesHealthy = try r.int()
+        record.controllers = try r.sortedTree("plugin controllers", readInstance)
+        record.nodes = try r.sortedTree("plugin nodes", readInstance)
+        try r.sortedEntries("plugin controller jobs", readExpectation) { record.controllerJobs[$0] = $1 }
+        try r.sortedEntries("plugin node jobs", readExpectation) { record.nodeJobs[$0] = $1 }
+        record.createIndex = try r.uvarint()
+        record.modifyIndex = try r.uvarint()
+        record.createTime = try r.varint()
+        record.modifyTime = try r.varint()
+        return record
+    }
+
+    /// One node's fingerprint in one role: the node's ID, then the fingerprint.
+    private static func writeInstance(_ w: inout BinaryWriter, nodeID: String, info: Shared<CSIInfo>) {
+        w.string(nodeID)
+        info.value.encode(to: &w)
+    }
+
+    private static func readInstance(_ r: inout BinaryReader) throws(BinaryDecodingError) -> (key: String, value: Shared<CSIInfo>) {
+        (try r.string(), Shared(try CSIInfo.decode(from: &r)))
+    }
+
+    /// One job's expectation in one role: the job's key, then the instances it expects.
+    private static func writeExpectation(_ w: inout BinaryWriter, job: JobKey, expected: Int) {
+        job.encode(to: &w)
+        w.int(expected)
+    }
+
+    private static func readExpectation(_ r: inout BinaryReader) throws(BinaryDecodingError) -> (key: JobKey, value: Int) {
+        (try JobKey.decode(from: &r), try r.int())
+    }
+}
+
+extension JobKey {
+    func encode(to w: inout BinaryWriter) {
+        w.string(namespace)
+        w.string(id)
+    }
+
+    static func decode(from r: inout BinaryReader) throws(BinaryDecodingError) -> JobKey {
+        JobKey(namespace: try r.string(), id: try r.string())
+    }
+}
+
+/// A key of a map the snapshot writes in ascending order, with a shortcut for comparing two keys.
+protocol SnapshotOrderedKey: Comparable {
+    /// The key's first eight bytes as a big-endian integer, when comparing these integers agrees
+    /// with `<` for any two keys whose integers differ; `nil` when it may not.
+    var orderPrefix: UInt64? { get }
+}
+
+extension String: SnapshotOrderedKey {
+    /// Only for an all-ASCII string: Swift orders strings by their normalized scalars, and
+    /// normalization can change how a non-ASCII byte sequence compares.
+    var orderPrefix: UInt64? {
+        var string = self
+        return string.withUTF8 { utf8 in
+            var prefix: UInt64 = 0
+            for (position, byte) in utf8.enumerated() {
+                guard byte < 0x80 else { return nil }
+                if position < 8 { prefix |= UInt64(byte) << (56 - 8 * UInt64(position)) }
+            }
+            return prefix
+        }
+    }
+}
+
+extension JobKey: SnapshotOrderedKey {
+    /// Job keys compare their namespaces first, which are mostly equal: no shortcut.
+    var orderPrefix: UInt64? { nil }
+}
+
+extension BinaryWriter {
+    /// A map's entries, preceded by their count, in ascending key order (never the map's own
+    /// iteration order, which follows hashes).
+    ///
+    /// Sorts entry positions by key prefix and compares whole keys only on a tie: comparing long
+    /// string keys, or sorting (key, value) pairs, costs several times more.
+    mutating func sortedEntries<Key: SnapshotOrderedKey, Value>(
+        of map: some Collection<(key: Key, value: Value)>, _ writeEntry: (inout BinaryWriter, Key, Value) -> Void
+    ) {
+        uvarint(UInt64(map.count))
+        if map.count == 1, let only = map.first {
+            writeEntry(&self, only.key, only.value)
+            return
+        }
+        // Keys apart from values, so that comparing two keys copies no value.
+        var keys = ContiguousArray<Key>()
+        var values = ContiguousArray<Value>()
+        var order = ContiguousArray<(prefix: UInt64?, position: Int)>()
+        keys.reserveCapacity(map.count)
+        values.reserveCapacity(map.count)
+        order.reserveCapacity(map.count)
+        for (key, value) in map {
+            order.append((key.orderPrefix, keys.count))
+            keys.append(key)
+            values.append(value)
+        }
+        order.sort { a, b in
+            if let prefixA = a.prefix, let prefixB = b.prefix, prefixA != prefixB { return prefixA < prefixB }
+            return keys[a.position] < keys[b.position]
+        }
+        for (_, position) in order { writeEntry(&self, keys[position], values[position]) }
+    }
+}
+
+extension BinaryReader {
+    /// Reads what ``BinaryWriter/sortedEntries(of:_:)`` wrote, handing each entry to `insert`.
+    /// The keys must ascend strictly: that is the canonical order, and it rules out a repeated key.
+    mutating func sortedEntries<Key: Comparable, Value>(
+        _ context: String, _ readEntry: (inout BinaryReader) throws(BinaryDecodingError) -> (key: Key, value: Value),
+        into insert: (Key, Value) -> Void
+    ) throws(BinaryDecodingError) {
+        let entryCount = try count(context)
+        var previous: Key?
+        for _ in 0..<entryCount {
+            let start = offset
+            let entry = try readEntry(&self)
+            if let previous, !(previous < entry.key) { throw .malformed(offset: start, context: "\(context) key order") }
+            previous = entry.key
+            insert(entry.key, entry.value)
+        }
+    }
+
+    /// Reads sorted entries (``sortedEntries(_:_:into:)``) into a persistent hash tree.
+    mutating func sortedTree<Key: Comparable & Hashable, Value>(
+        _ context: String, _ readEntry: (inout BinaryReader) throws(BinaryDecodingError) -> (key: Key, value: Value)
+    ) throws(BinaryDecodingError) -> TreeDictionary<Key, Value> {
+        var tree: TreeDictionary<Key, Value> = [:]
+        try sortedEntries(context, readEntry) { tree[$0] = $1 }
+        return tree
+    }
+}

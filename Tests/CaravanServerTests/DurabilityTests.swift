@@ -1,0 +1,97 @@
+import CaravanServer
+import CaravanState
+import CaravanStorage
+import CaravanTestSupport
+import Testing
+
+/// A server with a data directory: what it acknowledges survives a restart, and a restart
+/// rebuilds the same state from snapshots and the log.
+struct DurabilityTests {
+    static func directory(on disk: SimulatedDisk) -> DataDirectory {
+        DataDirectory(path: "data", wal: disk.directory("data/wal"), snapshots: disk.directory("data/snapshots"))
+    }
+
+    /// Small segments and frequent snapshots, so that a few hundred entries cross both.
+    static let durability = DurabilityOptions(snapshotInterval: 40, trailingEntries: 25, wal: WALOptions(segmentSize: 8192))
+
+    static func submitAll(_ commands: [Command], to node: ServerNode) async throws {
+        for command in commands { _ = try await node.submit(command) }
+    }
+
+    @Test("a restarted server has the state it had, hash for hash, after snapshots and log compaction")
+    func restartKeepsState() async throws {
+        let disk = SimulatedDisk()
+        let commands = Fixture.randomCommands(count: 300, seed: 11)
+        let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        try await Self.submitAll(commands, to: node)
+        try await node.snapshotNow()
+        let before = node.store.snapshot
+        #expect(before.index == 300)
+        let statistics = await node.statistics
+        #expect(statistics.snapshots >= 1)
+
+        disk.crash { _ in .lost }  // everything acknowledged was synced
+        let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        #expect(restarted.store.snapshot.index == 300)
+        #expect(restarted.store.snapshot.stateHash == before.stateHash)
+        #expect(disk.allFileNames.filter { $0.hasSuffix(".snap") }.count == 2, "the newest two snapshots are kept")
+
+        // The restarted server goes on from where it was.
+        let more = Fixture.randomCommands(count: 20, seed: 12)
+        try await Self.submitAll(more, to: restarted)
+        var reference = StateMachine()
+        for (offset, command) in (commands + more).enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        #expect(restarted.store.snapshot.stateHash == reference.state.stateHash)
+    }
+
+    @Test("a damaged newest snapshot falls back to the older one and a longer replay, to the same state")
+    func damagedSnapshotFallsBack() async throws {
+        let disk = SimulatedDisk()
+        let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        try await Self.submitAll(Fixture.randomCommands(count: 200, seed: 21), to: node)
+        try await node.snapshotNow()
+        let hash = node.store.snapshot.stateHash
+        let newest = disk.allFileNames.filter { $0.hasSuffix(".snap") }.max()!
+        disk.flipBit(file: newest, at: disk.size(of: newest)! / 2)
+
+        let recovery = try Self.directory(on: disk).recover(options: Self.durability.wal)
+        #expect(recovery.skippedSnapshots.count == 1)
+        #expect(recovery.snapshotIndex! < 200)
+        #expect(recovery.entriesReplayed == Int(200 - recovery.snapshotIndex!))
+        #expect(recovery.machine.state.stateHash == hash)
+    }
+
+    @Test("replaying to an index gives the state a server had at that index")
+    func replayToIndex() async throws {
+        let disk = SimulatedDisk()
+        let commands = Fixture.randomCommands(count: 120, seed: 31)
+        let node = try ServerNode(
+            directory: Self.directory(on: disk), durability: DurabilityOptions(snapshotInterval: 1000, wal: WALOptions(segmentSize: 8192)))
+        try await Self.submitAll(commands, to: node)
+        var reference = StateMachine()
+        for (offset, command) in commands.prefix(70).enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        var readOnly = WALOptions(segmentSize: 8192)
+        readOnly.readOnly = true
+        let recovery = try Self.directory(on: disk).recover(options: readOnly, to: 70)
+        #expect(recovery.machine.state.index == 70)
+        #expect(recovery.machine.state.stateHash == reference.state.stateHash)
+    }
+
+    @Test("a write whose sync fails is refused, changes nothing, and the server refuses writes after it")
+    func failedSyncIsNotAcknowledged() async throws {
+        let disk = SimulatedDisk()
+        let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        let commands = Fixture.randomCommands(count: 3, seed: 41)
+        _ = try await node.submit(commands[0])
+        disk.failsSyncs = true
+        await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[1]) }
+        #expect(node.store.snapshot.index == 1)
+        disk.failsSyncs = false
+        await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[2]) }
+        #expect(node.store.snapshot.index == 1)
+
+        disk.crash { _ in .kept }
+        let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        #expect(restarted.store.snapshot.index >= 1)
+    }
+}
