@@ -94,4 +94,21 @@ struct DurabilityTests {
         let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
         #expect(restarted.store.snapshot.index >= 1)
     }
+
+    @Test("a background snapshot that fails is reported and retried later; writes go on")
+    func failingSnapshots() async throws {
+        let (logDisk, snapshotDisk) = (SimulatedDisk(), SimulatedDisk())
+        let directory = DataDirectory(path: "data", wal: logDisk.directory("wal"), snapshots: snapshotDisk.directory("snapshots"))
+        let node = try ServerNode(directory: directory, durability: DurabilityOptions(snapshotInterval: 10, wal: WALOptions(segmentSize: 8192)))
+        let commands = Fixture.randomCommands(count: 60, seed: 51)
+        snapshotDisk.failsSyncs = true
+        try await Self.submitAll(Array(commands[0..<30]), to: node)
+        try await eventually("the failed snapshot is reported") { await node.statistics.lastSnapshotError != nil }
+        #expect(await node.statistics.snapshots == 0)
+        snapshotDisk.failsSyncs = false
+        try await Self.submitAll(Array(commands[30..<60]), to: node)
+        #expect(node.store.snapshot.index == 60)
+        try await eventually("a later snapshot succeeds") { await node.statistics.snapshots >= 1 }
+        #expect(await node.statistics.lastSnapshotError == nil)
+    }
 }

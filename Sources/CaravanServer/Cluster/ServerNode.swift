@@ -26,6 +26,8 @@ public struct WriteStatistics: Sendable {
     public var entries = 0
     public var snapshots = 0
     public var lastSnapshotIndex: UInt64 = 0
+    /// Why the last background snapshot failed, if it did (the server retries an interval later).
+    public var lastSnapshotError: String?
 }
 
 /// One Caravan server: its log, its state machine and the state readers see.
@@ -51,6 +53,8 @@ public actor ServerNode {
     private let snapshots: SnapshotStore?
     private let durability: DurabilityOptions
     private var snapshotting = false
+    /// The applied index at which the next background snapshot is due.
+    private var snapshotDue: UInt64
     public private(set) var statistics = WriteStatistics()
 
     /// A server whose log lives in memory (`caravan agent -dev`).
@@ -80,6 +84,7 @@ public actor ServerNode {
         lastSnapshotIndex: UInt64 = 0
     ) {
         statistics.lastSnapshotIndex = lastSnapshotIndex
+        snapshotDue = lastSnapshotIndex + durability.snapshotInterval
         self.machine = machine
         self.store = StateStore(machine.state)
         self.log = log
@@ -167,7 +172,7 @@ public actor ServerNode {
 
     private func snapshotIfDue() {
         guard let snapshots, !snapshotting, machine.halt == nil,
-            machine.state.index >= statistics.lastSnapshotIndex + durability.snapshotInterval
+            machine.state.index >= snapshotDue
         else { return }
         snapshotting = true
         let state = machine.state
@@ -189,9 +194,14 @@ public actor ServerNode {
 
     private func snapshotFinished(index: UInt64, _ result: Result<Void, any Error>) {
         snapshotting = false
-        if case .success = result {
+        snapshotDue = max(snapshotDue, index + durability.snapshotInterval)
+        switch result {
+        case .success:
             statistics.snapshots += 1
             statistics.lastSnapshotIndex = index
+            statistics.lastSnapshotError = nil
+        case .failure(let error):
+            statistics.lastSnapshotError = String(describing: error)
         }
         snapshotIfDue()
     }
@@ -204,5 +214,6 @@ public actor ServerNode {
         if state.index > durability.trailingEntries { try log.compact(through: state.index - durability.trailingEntries) }
         statistics.snapshots += 1
         statistics.lastSnapshotIndex = state.index
+        snapshotDue = state.index + durability.snapshotInterval
     }
 }

@@ -46,6 +46,7 @@ extension CaravanAPI {
                     "log_entries": .string(String(writes.entries)),
                     "snapshots_taken": .string(String(writes.snapshots)),
                     "last_snapshot_index": .string(String(writes.lastSnapshotIndex)),
+                    "last_snapshot_error": .string(writes.lastSnapshotError ?? ""),
                 ]),
             ]),
         ])
