@@ -70,7 +70,8 @@ struct ReplayCommand: AsyncParsableCommand {
         )
         let logger = Logger(label: "caravan-replay")
         try await agent.run(logger: logger) { port in
-            print("serving the state as of index \(state.index), read-only, on http://\(host):\(port)")
+            print("serving the state as of index \(state.index), read-only: HTTP API on http://\(host):\(port)")
+            fflush(nil)
         }
     }
 }

@@ -4,7 +4,8 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// A `caravan agent` child process, started on a free port, that a test can kill.
+/// A `caravan` child process serving HTTP (`caravan agent`, `caravan replay --serve`), started
+/// on a free port, that a test can kill.
 final class AgentProcess {
     let process = Process()
     let port: Int
@@ -22,15 +23,16 @@ final class AgentProcess {
         let description: String
     }
 
-    /// Starts the agent and waits (up to `deadline`) for it to report its HTTP port.
-    init(arguments: [String], deadline: Duration = .seconds(60)) throws {
+    /// Starts `caravan agent` with `arguments` and waits (up to `deadline`) for it to report its
+    /// HTTP port; `command` replaces `agent` and its address flags.
+    init(arguments: [String], command: [String]? = nil, deadline: Duration = .seconds(60)) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw StartFailure(description: "\(Self.binary.path) is missing: run `swift build` first (make test does)")
         }
         process.executableURL = Self.binary
-        process.arguments = ["agent", "-http-addr", "127.0.0.1:0", "-log-level", "info"] + arguments
+        process.arguments = (command ?? ["agent", "-http-addr", "127.0.0.1:0", "-log-level", "info"]) + arguments
         process.standardError = errorOutput
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = errorOutput
         try process.run()
         // Read stderr until the line naming the port; a process that exits first ends the read.
         let start = ContinuousClock.now
@@ -51,6 +53,20 @@ final class AgentProcess {
         port = found
         // Keep draining stderr so that the agent never blocks on a full pipe.
         errorOutput.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    /// Runs `caravan` with `arguments` to completion; returns its exit status and output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// `kill -9`: no chance to flush or close anything.
