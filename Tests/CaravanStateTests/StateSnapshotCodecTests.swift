@@ -362,8 +362,9 @@ struct StateSnapshotCodecTests {
         }
         guard positions.values.allSatisfy({ $0.count == occurrences }) else { return }
         for k in 0..<occurrences {
-            let section = ids.map { positions[$0]![k] }
-            #expect(section == section.sorted(), "occurrence \(k) of the IDs is not in ascending ID order", sourceLocation: sourceLocation)
+            let kthOccurrences = ids.map { positions[$0]![k] }
+            #expect(
+                kthOccurrences == kthOccurrences.sorted(), "occurrence \(k) of the IDs is not in ascending ID order", sourceLocation: sourceLocation)
         }
     }
 }

@@ -132,8 +132,8 @@ extension StateSnapshot {
         recomputeDerivedFields()
     }
 
-    /// The lowercase hex SHA-256 of ``encoded()``: equal states, and only equal states, have
-    /// equal hashes.
+    /// The lowercase hex SHA-256 of ``encoded()``: equal states have equal hashes, and
+    /// different states (but for a SHA-256 collision) different ones.
     public var stateHash: String { Self.stateHash(of: encoded()) }
 
     /// The lowercase hex SHA-256 of `encoding`, for a caller that already holds the state's
@@ -149,11 +149,12 @@ extension StateSnapshot {
         return String(decoding: hex, as: UTF8.self)
     }
 
-    /// A rough size of the encoding (typical bytes per record), so that the buffer is allocated
-    /// about once.
+    /// A generous size of the encoding (ample bytes per record), so that the buffer is allocated
+    /// once: growing it would copy everything written so far, while capacity that is never
+    /// written costs address space, not memory.
     private var estimatedEncodedSize: Int {
         let instances = plugins.values.reduce(0) { $0 + $1.controllers.count + $1.nodes.count }
-        return 64 + 384 * jobs.count + 64 * jobSummaries.count + 384 * nodes.count + 128 * plugins.count + 160 * instances
+        return 64 + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count + 256 * plugins.count + 256 * instances
     }
 }
 
