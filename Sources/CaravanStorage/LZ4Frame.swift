@@ -57,13 +57,15 @@ public enum LZ4Frame {
         // Caravan's frames carry their content size: decompress straight into an output of that
         // size, plus one byte so that a frame holding more than it claims is caught. Other frames
         // grow the output as they go.
-        var output: [UInt8] = []
         var capacity = info.contentSize > 0 ? Int(info.contentSize) + 1 : 1 << 16
+        var output = [UInt8](repeating: 0, count: capacity)
+        var produced = 0
         var failure: LZ4Error?
         while consumed < source.count, hint != 0 {
-            let produced = output.count
-            if produced == capacity { capacity *= 2 }
-            output.append(contentsOf: repeatElement(0, count: capacity - produced))
+            if produced == capacity {
+                capacity *= 2
+                output.append(contentsOf: [UInt8](repeating: 0, count: capacity - produced))
+            }
             var destinationSize = capacity - produced
             var sourceSize = source.count - consumed
             output.withUnsafeMutableBytes { buffer in
@@ -73,9 +75,10 @@ public enum LZ4Frame {
             if LZ4F_isError(hint) != 0 { failure = .library(hint) }
             if let failure { throw failure }
             consumed += sourceSize
-            output.removeLast(capacity - produced - destinationSize)
+            produced += destinationSize
             if sourceSize == 0 && destinationSize == 0 { break }
         }
+        output.removeLast(capacity - produced)
         guard hint == 0 else { throw LZ4Error("truncated LZ4 frame") }
         guard consumed == source.count else { throw LZ4Error("\(source.count - consumed) bytes after the LZ4 frame") }
         if info.contentSize > 0, output.count != Int(info.contentSize) {
