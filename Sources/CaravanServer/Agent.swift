@@ -35,13 +35,19 @@ public struct AgentConfiguration: Sendable {
 public struct Agent: Sendable {
     public let node: ServerNode
     public let configuration: AgentConfiguration
+    /// Held while the agent lives, so that no second agent opens its data directory.
+    private let dataDirectoryLock: DataDirectory.Lock?
 
     /// Starts the server: in memory, or recovered from the configured data directory.
     public init(configuration: AgentConfiguration) throws {
         if let path = configuration.dataDirectory {
-            self.node = try ServerNode(directory: DataDirectory(path: path), durability: configuration.durability)
+            let directory = try DataDirectory(path: path)
+            let lock = try directory.lock()
+            self.node = try ServerNode(directory: directory, durability: configuration.durability)
+            self.dataDirectoryLock = lock
         } else {
             self.node = ServerNode()
+            self.dataDirectoryLock = nil
         }
         self.configuration = configuration
     }
@@ -50,6 +56,7 @@ public struct Agent: Sendable {
     public init(node: ServerNode, configuration: AgentConfiguration) {
         self.node = node
         self.configuration = configuration
+        self.dataDirectoryLock = nil
     }
 
     /// The Hummingbird application serving the API.

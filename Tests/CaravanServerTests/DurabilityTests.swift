@@ -2,6 +2,7 @@ import CaravanServer
 import CaravanState
 import CaravanStorage
 import CaravanTestSupport
+import Foundation
 import Testing
 
 /// A server with a data directory: what it acknowledges survives a restart, and a restart
@@ -110,5 +111,20 @@ struct DurabilityTests {
         #expect(node.store.snapshot.index == 60)
         try await eventually("a later snapshot succeeds") { await node.statistics.snapshots >= 1 }
         #expect(await node.statistics.lastSnapshotError == nil)
+    }
+}
+
+/// One data directory, one server.
+struct DataDirectoryLockTests {
+    @Test("a second agent cannot take a data directory another holds; it can once the first lets go")
+    func exclusive() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-lock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var first: DataDirectory.Lock? = try DataDirectory(path: path).lock()
+        let error = #expect(throws: StorageError.self) { _ = try DataDirectory(path: path).lock() }
+        #expect(error?.description.contains("in use by another caravan agent") == true)
+        #expect(first != nil)
+        first = nil
+        _ = try DataDirectory(path: path).lock()
     }
 }

@@ -2,6 +2,12 @@ import CaravanRaft
 public import CaravanState
 public import CaravanStorage
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// How a durable server keeps its data directory.
 public struct DurabilityOptions: Sendable {
     /// Take a snapshot after this many entries applied since the last one.
@@ -32,6 +38,27 @@ public struct Recovery: Sendable {
 
 /// A server's data directory: `wal/` (the log's segments) and `snapshots/`.
 public struct DataDirectory: Sendable {
+    /// Holds the directory for one server: an exclusive `flock` on `DIR/lock`, kept for as long
+    /// as the value lives, so that a second agent cannot open the same log.
+    public final class Lock: Sendable {
+        private let descriptor: Int32
+
+        fileprivate init(path: String) throws(StorageError) {
+            let file = path + "/lock"
+            descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw .io(operation: "open", path: file, errno: errno) }
+            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+                close(descriptor)
+                throw .inconsistent("\(path) is in use by another caravan agent (\(file) is locked)")
+            }
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// Takes the directory for this process; fails if another agent holds it.
+    public func lock() throws(StorageError) -> Lock { try Lock(path: path) }
+
     public let path: String
     public let wal: any StorageDirectory
     public let snapshots: SnapshotStore
