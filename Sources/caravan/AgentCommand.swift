@@ -51,6 +51,9 @@ struct AgentCommand: AsyncParsableCommand {
             logger.critical("caravan agent: cannot start: \(error)")
             throw ExitCode.failure
         }
+        if agent.node.recoveredTornBytes > 0 {
+            logger.notice("caravan agent: dropped \(agent.node.recoveredTornBytes) bytes of torn log tail (a write the last run never acknowledged)")
+        }
         let mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
         try await agent.run(logger: logger) { [logger] port in
             logger.info("caravan agent (\(mode)): HTTP API on http://\(host):\(port)")

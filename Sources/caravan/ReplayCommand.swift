@@ -54,6 +54,9 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         for skipped in recovery.skippedSnapshots { print("skipped snapshot \(skipped)") }
+        if recovery.log.recoveredTornBytes > 0 {
+            print("torn tail:        \(recovery.log.recoveredTornBytes) bytes after the last complete batch, not replayed")
+        }
         print("snapshot:         \(recovery.snapshotFile.map { "\($0) (index \(recovery.snapshotIndex!))" } ?? "none")")
         print("entries replayed: \(recovery.entriesReplayed)")
         print("final index:      \(state.index)")

@@ -131,6 +131,7 @@ struct WriteAheadLogTests {
             disk.failsSyncs = false
             var reopened = try WriteAheadLog(directory: disk.directory("wal"), options: Self.small)
             #expect(reopened.lastIndex == 5, "kept \(keep) bytes")
+            #expect((reopened.recoveredTornBytes > 0) == (keep > 0), "kept \(keep) bytes")
             try reopened.append(Self.entries(6...7, term: 2))
             let again = try WriteAheadLog(directory: disk.directory("wal"), options: Self.small)
             #expect(try again.entries(from: 1, to: 7) == Self.entries(1...5) + Self.entries(6...7, term: 2))

@@ -16,7 +16,6 @@ final class LogWriter: Sendable {
     }
 
     var lastIndex: UInt64 { storage.withLock { $0.lastIndex } }
-    var firstIndex: UInt64 { storage.withLock { $0.firstIndex } }
 
     func append(_ entries: [LogEntry]) async throws {
         guard isDurable else { return try storage.withLock { try $0.append(entries) } }

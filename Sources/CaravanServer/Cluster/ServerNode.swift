@@ -40,6 +40,9 @@ public struct WriteStatistics: Sendable {
 /// entries, in the background, and compacts its log behind the snapshot.
 public actor ServerNode {
     public nonisolated let store: StateStore
+    /// Bytes of torn log tail (a batch a crash interrupted, never acknowledged) that start-up
+    /// dropped; 0 after a clean stop.
+    public nonisolated let recoveredTornBytes: Int
     private var machine: StateMachine
     private let log: LogWriter
     private let term: UInt64 = 1
@@ -69,7 +72,8 @@ public actor ServerNode {
         let recovery = try directory.recover(options: durability.wal)
         self.init(
             machine: recovery.machine, log: LogWriter(recovery.log, isDurable: true), snapshots: directory.snapshots,
-            durability: durability, readOnly: false, lastSnapshotIndex: recovery.snapshotIndex ?? 0
+            durability: durability, readOnly: false, lastSnapshotIndex: recovery.snapshotIndex ?? 0,
+            recoveredTornBytes: recovery.log.recoveredTornBytes
         )
     }
 
@@ -81,8 +85,9 @@ public actor ServerNode {
 
     private init(
         machine: StateMachine, log: LogWriter, snapshots: SnapshotStore?, durability: DurabilityOptions, readOnly: Bool,
-        lastSnapshotIndex: UInt64 = 0
+        lastSnapshotIndex: UInt64 = 0, recoveredTornBytes: Int = 0
     ) {
+        self.recoveredTornBytes = recoveredTornBytes
         statistics.lastSnapshotIndex = lastSnapshotIndex
         snapshotDue = lastSnapshotIndex + durability.snapshotInterval
         self.machine = machine
