@@ -48,50 +48,26 @@ public struct FileStableStore: Sendable {
 
     /// The last record saved, or `nil` if none ever was.
     public func load() throws(StableStoreError) -> TermAndVote? {
-        let descriptor = open(path, O_RDONLY)
-        if descriptor < 0 {
-            if errno == ENOENT { return nil }
-            throw .io(operation: "open", path: path, errno: errno)
+        let bytes = try onDisk { () throws(StorageError) -> [UInt8]? in
+            let disk = try DiskDirectory(path: directory)
+            return try disk.fileNames().contains("stable") ? disk.readAll("stable") : nil
         }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw .io(operation: "read", path: path, errno: errno) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[..<count])
-        }
-        return try decode(bytes)
+        return try bytes.map(decode)
     }
 
     /// Saves `record`; returns only once it is durable.
     public func save(_ record: TermAndVote) throws(StableStoreError) {
-        let bytes = Self.encode(record)
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw .io(operation: "open", path: temporary, errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                let code = errno
-                close(descriptor)
-                throw .io(operation: "write", path: temporary, errno: code)
-            }
-            written += count
+        try onDisk { () throws(StorageError) in try DiskDirectory(path: directory).writeAtomically("stable", Self.encode(record)) }
+    }
+
+    private func onDisk<T>(_ body: () throws(StorageError) -> T) throws(StableStoreError) -> T {
+        do {
+            return try body()
+        } catch .io(let operation, let path, let code) {
+            throw .io(operation: operation, path: path, errno: code)
+        } catch {
+            throw .corrupt(path: path, reason: error.description)
         }
-        guard fsync(descriptor) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw .io(operation: "fsync", path: temporary, errno: code)
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else { throw .io(operation: "rename", path: temporary, errno: errno) }
-        let directoryDescriptor = open(directory, O_RDONLY)
-        guard directoryDescriptor >= 0 else { throw .io(operation: "open", path: directory, errno: errno) }
-        defer { close(directoryDescriptor) }
-        guard fsync(directoryDescriptor) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
     }
 
     static func encode(_ record: TermAndVote) -> [UInt8] {

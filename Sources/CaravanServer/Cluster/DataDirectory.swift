@@ -81,10 +81,7 @@ public struct DataDirectory: Sendable {
     /// before `index`, when given), then the log's entries after it, up to `index` or the end.
     public func recover(options: WALOptions, to index: UInt64? = nil) throws(RecoveryError) -> Recovery {
         do {
-            let newest = try snapshots.loadNewest { stored -> StateSnapshot in
-                if let index, stored.index > index { throw RecoveryError.beyondTarget }
-                return try StateSnapshot(decoding: stored.state)
-            }
+            let newest = try snapshots.loadNewest(through: index ?? .max) { try StateSnapshot(decoding: $0.state) }
             var wal = options
             if index != nil { wal.readOnly = true }
             let log = try WriteAheadLog(directory: self.wal, options: wal, firstIndex: (newest?.snapshot.index ?? 0) + 1)
@@ -106,7 +103,7 @@ public struct DataDirectory: Sendable {
             }
             return Recovery(
                 machine: machine, log: log, snapshotIndex: newest?.snapshot.index, snapshotFile: newest?.snapshot.fileName,
-                skippedSnapshots: (newest?.skipped ?? []).filter { !$0.contains(String(describing: RecoveryError.beyondTarget)) },
+                skippedSnapshots: newest?.skipped ?? [],
                 entriesReplayed: Int(end - start)
             )
         } catch let error as RecoveryError {
@@ -126,14 +123,11 @@ public enum RecoveryError: Error, Sendable, CustomStringConvertible {
     case storage(StorageError)
     /// The snapshots and the log do not cover the history without a hole.
     case gap(String)
-    /// A snapshot past the index asked for (skipped, not an error of the directory).
-    case beyondTarget
 
     public var description: String {
         switch self {
         case .storage(let error): error.description
         case .gap(let reason): "cannot rebuild the state: \(reason)"
-        case .beyondTarget: "snapshot is past the index asked for"
         }
     }
 }

@@ -186,8 +186,7 @@ public actor ServerNode {
             let result: Result<Void, any Error>
             do {
                 try await NIOThreadPool.singleton.runIfActive {
-                    try snapshots.save(index: state.index, term: term, state: state.encoded())
-                    if state.index > trailing { try log.compact(through: state.index - trailing) }
+                    try Self.writeSnapshot(state, term: term, to: snapshots, compacting: log, keeping: trailing)
                 }
                 result = .success(())
             } catch {
@@ -211,12 +210,19 @@ public actor ServerNode {
         snapshotIfDue()
     }
 
+    /// Saves `state` as a snapshot, then lets the log drop what it covers but `trailing` entries.
+    private static func writeSnapshot(
+        _ state: StateSnapshot, term: UInt64, to snapshots: SnapshotStore, compacting log: LogWriter, keeping trailing: UInt64
+    ) throws {
+        try snapshots.save(index: state.index, term: term, state: state.encoded())
+        if state.index > trailing { try log.compact(through: state.index - trailing) }
+    }
+
     /// Takes a snapshot now, in the caller's task; for tests and `caravan operator`.
     public func snapshotNow() throws {
         guard let snapshots else { return }
         let state = machine.state
-        try snapshots.save(index: state.index, term: term, state: state.encoded())
-        if state.index > durability.trailingEntries { try log.compact(through: state.index - durability.trailingEntries) }
+        try Self.writeSnapshot(state, term: term, to: snapshots, compacting: log, keeping: durability.trailingEntries)
         statistics.snapshots += 1
         statistics.lastSnapshotIndex = state.index
         snapshotDue = state.index + durability.snapshotInterval

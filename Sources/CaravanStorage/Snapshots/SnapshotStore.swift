@@ -93,11 +93,12 @@ public struct SnapshotStore: Sendable {
 
     /// The newest snapshot that loads and that `accept` takes (it may decode the state and
     /// throw if it cannot), falling back to older ones; with the reasons the newer ones failed.
+    /// Snapshots past `index` are not considered.
     public func loadNewest<T>(
-        _ accept: (StoredSnapshot) throws -> T
+        through index: UInt64 = .max, _ accept: (StoredSnapshot) throws -> T
     ) throws(StorageError) -> (snapshot: StoredSnapshot, value: T, skipped: [String])? {
         var skipped: [String] = []
-        for name in try fileNames() {
+        for name in try fileNames() where Self.parseName(name)!.index <= index {
             do {
                 let snapshot = try load(name)
                 return (snapshot, try accept(snapshot), skipped)
