@@ -40,7 +40,7 @@ struct SnapshotBenchmark: ParsableCommand {
 
         var encoding: [UInt8] = []
         let encode = (0..<repetitions).map { _ in measure { encoding = state.encoded() } }.min()!
-        var saved = (name: "", size: 0)
+        var saved = (name: "", frame: [UInt8]())
         let write = try (0..<repetitions).map { repetition in
             try measure { saved = try store.save(index: index + UInt64(repetition), term: 1, state: state.encoded()) }
         }.min()!
@@ -56,7 +56,7 @@ struct SnapshotBenchmark: ParsableCommand {
 
         let megabytes = Double(encoding.count) / 1_048_576
         print(
-            "snapshot: \(objects) objects (\(state.nodeCount) nodes, \(jobs) jobs, \(state.pluginCount) plugins), state encoding \(format(megabytes)) MiB, file \(format(Double(saved.size) / 1_048_576)) MiB (ratio \(format(Double(encoding.count) / Double(saved.size))))"
+            "snapshot: \(objects) objects (\(state.nodeCount) nodes, \(jobs) jobs, \(state.pluginCount) plugins), state encoding \(format(megabytes)) MiB, file \(format(Double(saved.frame.count) / 1_048_576)) MiB (ratio \(format(Double(encoding.count) / Double(saved.frame.count))))"
         )
         print("  write (encode + LZ4 + write + fsync + rename): \(format(write * 1000)) ms; of which encoding \(format(encode * 1000)) ms")
         print("  restore (read + LZ4 + checksum + decode):      \(format(restore * 1000)) ms")

@@ -26,6 +26,9 @@ public protocol LogStorage: Sendable {
     /// Allows the storage to drop entries up to `index` (a snapshot covers them). It may keep
     /// some; ``firstIndex`` says what it kept.
     mutating func compact(through index: UInt64) throws(LogError)
+    /// Drops every entry; the next append starts at `index + 1` (after installing a snapshot
+    /// the log does not continue).
+    mutating func reset(after index: UInt64) throws(LogError)
 }
 
 /// An in-memory ``LogStorage``.
@@ -54,6 +57,11 @@ public struct MemoryLogStorage: LogStorage {
         guard index < lastIndex else { return }
         guard index + 1 >= firstIndex else { throw .compacted(index + 1) }
         stored.removeLast(Int(lastIndex - index))
+    }
+
+    public mutating func reset(after index: UInt64) throws(LogError) {
+        stored = []
+        firstIndex = index + 1
     }
 
     public mutating func compact(through index: UInt64) throws(LogError) {

@@ -36,6 +36,12 @@ public struct AppliedEntry: Sendable {
     public let index: UInt64
     public let changes: ChangeSet
     public let result: Result<CommandOutcome, StateError>
+
+    public init(index: UInt64, changes: ChangeSet, result: Result<CommandOutcome, StateError>) {
+        self.index = index
+        self.changes = changes
+        self.result = result
+    }
 }
 
 /// Caravan's finite-state machine: applies log entries in index order to the state.

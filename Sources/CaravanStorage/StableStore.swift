@@ -38,9 +38,23 @@ public enum StableStoreError: Error, Sendable, Equatable, CustomStringConvertibl
 public struct FileStableStore: Sendable {
     public let directory: String
     public var path: String { directory + "/stable" }
+    /// Where the file lives; `nil` opens `directory` on disk at each use.
+    private let storage: (any StorageDirectory)?
 
     public init(directory: String) {
         self.directory = directory
+        storage = nil
+    }
+
+    /// A stable store in `storage` (a directory on disk or a simulated one).
+    public init(storage: any StorageDirectory) {
+        directory = storage.path
+        self.storage = storage
+    }
+
+    private func open() throws(StorageError) -> any StorageDirectory {
+        if let storage { return storage }
+        return try DiskDirectory(path: directory)
     }
 
     static let magic: [UInt8] = Array("CVSS".utf8)
@@ -49,7 +63,7 @@ public struct FileStableStore: Sendable {
     /// The last record saved, or `nil` if none ever was.
     public func load() throws(StableStoreError) -> TermAndVote? {
         let bytes = try onDisk { () throws(StorageError) -> [UInt8]? in
-            let disk = try DiskDirectory(path: directory)
+            let disk = try open()
             return try disk.fileNames().contains("stable") ? disk.readAll("stable") : nil
         }
         return try bytes.map(decode)
@@ -57,7 +71,7 @@ public struct FileStableStore: Sendable {
 
     /// Saves `record`; returns only once it is durable.
     public func save(_ record: TermAndVote) throws(StableStoreError) {
-        try onDisk { () throws(StorageError) in try DiskDirectory(path: directory).writeAtomically("stable", Self.encode(record)) }
+        try onDisk { () throws(StorageError) in try open().writeAtomically("stable", Self.encode(record)) }
     }
 
     private func onDisk<T>(_ body: () throws(StorageError) -> T) throws(StableStoreError) -> T {

@@ -98,7 +98,7 @@ public struct DataDirectory: Sendable {
             var next = start + 1
             while next <= end {
                 let last = min(end, next + 4095)
-                for entry in try log.entries(from: next, to: last) { _ = machine.apply(index: entry.index, data: entry.data) }
+                for entry in try log.entries(from: next, to: last) { _ = machine.apply(entry) }
                 next = last + 1
             }
             return Recovery(
@@ -106,6 +106,64 @@ public struct DataDirectory: Sendable {
                 skippedSnapshots: newest?.skipped ?? [],
                 entriesReplayed: Int(end - start)
             )
+        } catch let error as RecoveryError {
+            throw error
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch let error as LogError {
+            throw .gap("reading the log: \(error)")
+        } catch {
+            throw .gap(String(describing: error))
+        }
+    }
+}
+
+/// What a raft server starts from: its newest usable snapshot, the log entries on disk (all of
+/// them; which are committed, raft finds out) and its term and vote.
+public struct RaftRecovery: Sendable {
+    public var snapshot: StoredSnapshot?
+    /// The snapshot's state, decoded (empty without a snapshot).
+    public var state: StateSnapshot
+    public var log: WriteAheadLog
+    public var entries: [LogEntry]
+    public var termAndVote: TermAndVote?
+    public var skippedSnapshots: [String]
+    /// Log entries dropped because the newest snapshot does not continue them (a crash while
+    /// installing a snapshot from the leader).
+    public var discardedEntries: UInt64
+}
+
+extension DataDirectory {
+    /// The stable store of the server's term and vote, `DIR/wal/stable` (beside the log it
+    /// belongs with; the log reads only `.wal` files).
+    public var stable: FileStableStore { FileStableStore(storage: wal) }
+
+    /// Opens the directory for a raft server. Nothing is applied here: raft hands the committed
+    /// entries after the snapshot to the state machine once it knows the commit index.
+    public func recoverForRaft(options: WALOptions) throws(RecoveryError) -> RaftRecovery {
+        do {
+            let newest = try snapshots.loadNewest { try StateSnapshot(decoding: $0.state) }
+            let start = newest?.snapshot.index ?? 0
+            var log = try WriteAheadLog(directory: wal, options: options, firstIndex: start + 1)
+            guard log.firstIndex <= start + 1 else {
+                throw RecoveryError.gap(
+                    "the log starts at index \(log.firstIndex) but "
+                        + (newest.map { "the newest usable snapshot is at index \($0.snapshot.index)" } ?? "there is no usable snapshot"))
+            }
+            var discarded: UInt64 = 0
+            if let snapshot = newest?.snapshot {
+                let continues =
+                    log.firstIndex == snapshot.index + 1
+                    || (log.lastIndex >= snapshot.index && (try? log.term(at: snapshot.index)) == snapshot.term)
+                if !continues {
+                    discarded = log.lastIndex >= log.firstIndex ? log.lastIndex - log.firstIndex + 1 : 0
+                    try log.reset(after: snapshot.index)
+                }
+            }
+            let entries = log.lastIndex >= log.firstIndex ? try log.entries(from: log.firstIndex, to: log.lastIndex) : []
+            return RaftRecovery(
+                snapshot: newest?.snapshot, state: newest?.value ?? StateSnapshot(), log: log, entries: entries,
+                termAndVote: try stable.load(), skippedSnapshots: newest?.skipped ?? [], discardedEntries: discarded)
         } catch let error as RecoveryError {
             throw error
         } catch let error as StorageError {

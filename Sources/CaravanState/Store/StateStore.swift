@@ -6,7 +6,7 @@ import Synchronization
 /// the current version (a constant-time copy) and read it without holding any lock. Publishing
 /// the version before announcing its changes is what lets ``WatchRegistry`` lose no wakeup.
 public final class StateStore: Sendable {
-    private let current: Mutex<StateSnapshot>
+    fileprivate let current: Mutex<StateSnapshot>
     public let watches: WatchRegistry
 
     public init(_ snapshot: StateSnapshot = StateSnapshot()) {
@@ -21,5 +21,13 @@ public final class StateStore: Sendable {
     public func publish(_ snapshot: StateSnapshot, changes: ChangeSet) {
         current.withLock { $0 = snapshot }
         watches.notify(changes, index: snapshot.index)
+    }
+}
+
+extension StateStore {
+    /// Replaces the whole state (a follower installed a snapshot) and wakes every parked query.
+    public func restore(_ snapshot: StateSnapshot) {
+        current.withLock { $0 = snapshot }
+        watches.notifyAll(index: snapshot.index)
     }
 }

@@ -4,8 +4,9 @@ import CaravanRaft
 ///
 /// A segment starts with a 32-byte header: magic `"CRVNWAL\0"`, format version (u32), zero
 /// (u32), base index (u64: the index of the first entry written into it), segment ID (u64,
-/// never reused). Frames follow, each 8-byte aligned: an 8-byte frame header — type (u8), three
-/// zero bytes, payload length (u32) — then the payload, zero-padded to a multiple of 8. All
+/// never reused). Frames follow, each 8-byte aligned: an 8-byte frame header — type (u8), a
+/// detail byte (an entry frame's ``EntryKind``, else zero), two zero bytes, payload length
+/// (u32) — then the payload, zero-padded to a multiple of 8. All
 /// integers are little-endian.
 ///
 /// Frames come in batches, one per append: entry frames (or one truncate frame), closed by a
@@ -54,7 +55,7 @@ enum SegmentFormat {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(entries.reduce(frameHeaderSize + 8) { $0 + frameHeaderSize + padded(16 + $1.data.count) })
         for entry in entries {
-            appendFrameHeader(.entry, length: 16 + entry.data.count, to: &bytes)
+            appendFrameHeader(.entry, detail: entry.kind.rawValue, length: 16 + entry.data.count, to: &bytes)
             bytes.appendLittleEndian(entry.index)
             bytes.appendLittleEndian(entry.term)
             bytes.append(contentsOf: entry.data)
@@ -73,9 +74,9 @@ enum SegmentFormat {
         return bytes
     }
 
-    private static func appendFrameHeader(_ type: FrameType, length: Int, to bytes: inout [UInt8]) {
+    private static func appendFrameHeader(_ type: FrameType, detail: UInt8 = 0, length: Int, to bytes: inout [UInt8]) {
         bytes.append(type.rawValue)
-        bytes.append(contentsOf: [0, 0, 0])
+        bytes.append(contentsOf: [detail, 0, 0])
         bytes.appendLittleEndian(UInt32(length))
     }
 
@@ -141,7 +142,7 @@ extension SegmentFormat {
             }
             switch type {
             case .entry:
-                guard length >= 16, batch.lastKept == nil else {
+                guard length >= 16, batch.lastKept == nil, EntryKind(rawValue: bytes[offset + 1]) != nil else {
                     return .damaged(SegmentDamage(offset: offset, reason: "malformed entry frame"))
                 }
                 let index = bytes.loadUnaligned(fromByteOffset: payload, as: UInt64.self).littleEndian
@@ -181,6 +182,7 @@ extension SegmentFormat {
         return LogEntry(
             index: bytes.loadUnaligned(fromByteOffset: payload, as: UInt64.self).littleEndian,
             term: bytes.loadUnaligned(fromByteOffset: payload + 8, as: UInt64.self).littleEndian,
+            kind: EntryKind(rawValue: bytes[offset + 1]) ?? .command,
             data: Array(UnsafeRawBufferPointer(rebasing: bytes[(payload + 16)..<(payload + length)]))
         )
     }

@@ -158,6 +158,24 @@ public struct WriteAheadLog: LogStorage {
         }
     }
 
+    /// Drops every entry and starts the log over so that its next entry is `index + 1` (a
+    /// follower that installed a snapshot its log does not continue). Segments go newest first;
+    /// a crash part-way leaves a prefix of the old log, which recovery discards as behind the
+    /// snapshot.
+    public mutating func reset(after index: UInt64) throws(LogError) {
+        guard !options.readOnly else { throw .storage("\(directory.path): the log was opened read-only") }
+        do {
+            while let removed = segments.popLast() {
+                removed.file.close()
+                try directory.remove(removed.name)
+            }
+            try directory.sync()
+            segments.append(try createSegment(baseIndex: index + 1, minimumCapacity: 0))
+        } catch {
+            throw .storage(error.description)
+        }
+    }
+
     /// Removes the segments all of whose entries are at or before `index` (covered by a
     /// snapshot), oldest first; the newest segment always stays.
     public mutating func compact(through index: UInt64) throws(LogError) {

@@ -1,0 +1,51 @@
+/// How a raft server behaves; times are in ticks, which the runtime maps to real or simulated time.
+public struct RaftOptions: Sendable {
+    public var id: NodeID
+    /// A follower that hears nothing from a leader for a random time in
+    /// [electionTicks, 2 × electionTicks) starts an election.
+    public var electionTicks = 10
+    public var heartbeatTicks = 1
+    /// Ask for pre-votes before a real election, so a server cut off from the cluster does not
+    /// raise every term when it comes back (thesis §9.6).
+    public var preVote = true
+    /// A leader that has not heard from a quorum within an election timeout steps down, and
+    /// followers that heard from a leader within one refuse votes (thesis §6.2, §4.2.3).
+    public var checkQuorum = true
+    public var maxEntriesPerMessage = 1024
+    public var maxBytesPerMessage = 1 << 20
+    /// The in-flight window per follower, in AppendEntries messages and in bytes.
+    public var maxInflightMessages = 64
+    public var maxInflightBytes = 16 << 20
+    /// InstallSnapshot chunk size, and how many chunks may be unacknowledged at once.
+    public var snapshotChunkBytes = 1 << 20
+    public var maxSnapshotChunksInFlight = 4
+    /// Committed entries handed out per ``Ready``, in bytes (at least one entry).
+    public var maxApplyBytes = 16 << 20
+    /// The leader promotes a non-voter once it has caught up with the leader's log.
+    public var promoteCaughtUpNonvoters = true
+    /// Seeds the generator that randomizes election timeouts; the only randomness in raft.
+    public var randomSeed: UInt64
+
+    public init(id: NodeID, randomSeed: UInt64) {
+        self.id = id
+        self.randomSeed = randomSeed
+    }
+}
+
+/// SplitMix64: a small deterministic generator, seeded by the runtime.
+struct RaftRandom: Sendable, Hashable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `0..<bound`.
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}

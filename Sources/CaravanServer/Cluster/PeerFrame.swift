@@ -1,0 +1,184 @@
+import CaravanRaft
+
+/// A request a follower hands to the leader: a write, a membership change or a transfer.
+enum ForwardedOperation: Sendable, Hashable {
+    case command([UInt8])
+    case configuration(ConfigurationChange)
+    case transferLeadership(NodeID)
+}
+
+/// The leader's answer to a forwarded operation.
+enum ForwardResult: Sendable, Hashable {
+    /// Committed and applied at this index (0 for a leadership transfer).
+    case applied(UInt64)
+    /// The receiver is not the leader (any more); ask again.
+    case notLeader
+    case failed(String)
+}
+
+/// A server introducing itself to the servers it was told to join, and their answer: who they
+/// know. Servers of a new cluster use it to find each other before bootstrapping
+/// (`-bootstrap-expect`); a fresh server uses it to be added to a running cluster.
+struct Hello: Sendable, Hashable {
+    var server: Server
+    /// Whether the sender has a log or a snapshot (a fresh server has neither).
+    var hasState: Bool
+    /// Whether the sender belongs to a configuration.
+    var isMember: Bool
+    var known: [Server]
+    var isReply: Bool
+}
+
+/// Everything servers send each other over the peer transport.
+enum PeerFrame: Sendable {
+    case raft(Message)
+    case forward(requestID: UInt64, from: NodeID, operation: ForwardedOperation)
+    case forwardResult(requestID: UInt64, result: ForwardResult)
+    case hello(Hello)
+}
+
+/// A frame that did not decode.
+struct PeerFrameError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension PeerFrame {
+    func encoded() -> [UInt8] {
+        var writer = FrameWriter()
+        switch self {
+        case .raft(let message):
+            return [0] + message.encoded()
+        case .forward(let requestID, let from, let operation):
+            writer.byte(1)
+            writer.uint64(requestID)
+            writer.uint64(from)
+            switch operation {
+            case .command(let data):
+                writer.byte(0)
+                writer.bytes(data)
+            case .configuration(.addNonvoter(let server)):
+                writer.byte(1)
+                writer.bytes(Configuration([server]).encoded())
+            case .configuration(.promote(let id)):
+                writer.byte(2)
+                writer.uint64(id)
+            case .configuration(.remove(let id)):
+                writer.byte(3)
+                writer.uint64(id)
+            case .transferLeadership(let id):
+                writer.byte(4)
+                writer.uint64(id)
+            }
+        case .forwardResult(let requestID, let result):
+            writer.byte(2)
+            writer.uint64(requestID)
+            switch result {
+            case .applied(let index):
+                writer.byte(0)
+                writer.uint64(index)
+            case .notLeader:
+                writer.byte(1)
+            case .failed(let reason):
+                writer.byte(2)
+                writer.bytes(Array(reason.utf8))
+            }
+        case .hello(let hello):
+            writer.byte(3)
+            writer.byte((hello.hasState ? 1 : 0) | (hello.isMember ? 2 : 0) | (hello.isReply ? 4 : 0))
+            writer.bytes(Configuration([hello.server]).encoded())
+            writer.bytes(Configuration(hello.known).encoded())
+        }
+        return writer.bytes
+    }
+
+    init(decoding bytes: [UInt8]) throws {
+        guard let tag = bytes.first else { throw PeerFrameError(description: "empty frame") }
+        if tag == 0 {
+            self = .raft(try Message(decoding: Array(bytes.dropFirst())))
+            return
+        }
+        var reader = FrameReader(buffer: bytes, position: 1)
+        switch tag {
+        case 1:
+            let requestID = try reader.uint64()
+            let from = try reader.uint64()
+            let operation: ForwardedOperation
+            switch try reader.byte() {
+            case 0: operation = .command(try reader.bytes())
+            case 1:
+                guard let server = try Configuration(decoding: try reader.bytes()).servers.first else {
+                    throw PeerFrameError(description: "no server to add")
+                }
+                operation = .configuration(.addNonvoter(server))
+            case 2: operation = .configuration(.promote(try reader.uint64()))
+            case 3: operation = .configuration(.remove(try reader.uint64()))
+            case 4: operation = .transferLeadership(try reader.uint64())
+            default: throw PeerFrameError(description: "unknown forwarded operation")
+            }
+            self = .forward(requestID: requestID, from: from, operation: operation)
+        case 2:
+            let requestID = try reader.uint64()
+            let result: ForwardResult
+            switch try reader.byte() {
+            case 0: result = .applied(try reader.uint64())
+            case 1: result = .notLeader
+            case 2: result = .failed(String(decoding: try reader.bytes(), as: UTF8.self))
+            default: throw PeerFrameError(description: "unknown forward result")
+            }
+            self = .forwardResult(requestID: requestID, result: result)
+        case 3:
+            let flags = try reader.byte()
+            guard let server = try Configuration(decoding: try reader.bytes()).servers.first else {
+                throw PeerFrameError(description: "hello without a server")
+            }
+            let known = try Configuration(decoding: try reader.bytes()).servers
+            self = .hello(Hello(server: server, hasState: flags & 1 != 0, isMember: flags & 2 != 0, known: known, isReply: flags & 4 != 0))
+        default:
+            throw PeerFrameError(description: "unknown frame tag \(tag)")
+        }
+    }
+}
+
+private struct FrameWriter {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func uint64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func bytes(_ value: [UInt8]) {
+        withUnsafeBytes(of: UInt32(value.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: value)
+    }
+}
+
+private struct FrameReader {
+    let buffer: [UInt8]
+    var position: Int
+
+    mutating func byte() throws -> UInt8 {
+        guard position < buffer.count else { throw PeerFrameError(description: "frame cut short") }
+        defer { position += 1 }
+        return buffer[position]
+    }
+
+    mutating func uint64() throws -> UInt64 {
+        guard position + 8 <= buffer.count else { throw PeerFrameError(description: "frame cut short") }
+        var value: UInt64 = 0
+        for shift in 0..<8 { value |= UInt64(buffer[position + shift]) << (8 * UInt64(shift)) }
+        position += 8
+        return value
+    }
+
+    mutating func bytes() throws -> [UInt8] {
+        guard position + 4 <= buffer.count else { throw PeerFrameError(description: "frame cut short") }
+        var count = 0
+        for shift in 0..<4 { count |= Int(buffer[position + shift]) << (8 * shift) }
+        position += 4
+        guard count <= buffer.count - position else { throw PeerFrameError(description: "field runs past the frame") }
+        defer { position += count }
+        return Array(buffer[position..<position + count])
+    }
+}

@@ -1,0 +1,110 @@
+import CaravanRaft
+import CaravanState
+
+/// How a fresh server finds its cluster: it introduces itself to the `-join` addresses every
+/// tick until it belongs to a configuration, and bootstraps a new cluster once it knows
+/// `-bootstrap-expect` servers of which none belongs to one yet.
+struct Discovery: Sendable {
+    let expect: Int
+    let join: [String]
+    var known: [NodeID: Server] = [:]
+    /// Whether some server answered that it already belongs to a cluster.
+    var clusterExists = false
+}
+
+extension ServerNode {
+    /// Handles one frame from the peer transport.
+    func receive(_ bytes: [UInt8]) {
+        guard let frame = try? PeerFrame(decoding: bytes) else { return }
+        switch frame {
+        case .raft(let message):
+            enqueue(.message(message))
+        case .forward(let requestID, let from, let operation):
+            if raft.role == .leader {
+                enqueue(.forwarded(from: from, requestID: requestID, operation: operation))
+            } else if let peer = addressBook[from] {
+                send(.forwardResult(requestID: requestID, result: .notLeader), to: peer)
+            }
+        case .forwardResult(let requestID, let result):
+            answer(requestID, result)
+        case .hello(let hello):
+            meet(hello)
+        }
+    }
+
+    func send(_ frame: PeerFrame, to server: Server) {
+        guard let transport, !server.raftAddress.isEmpty else { return }
+        transport.send(frame.encoded(), to: server.raftAddress)
+    }
+
+    func send(_ messages: [Message]) {
+        guard !messages.isEmpty else { return }
+        var appends = 0
+        var entries = 0
+        for message in messages {
+            if message.kind == .append {
+                appends += 1
+                entries += message.entries.count
+            }
+            if let peer = addressBook[message.to] { send(.raft(message), to: peer) }
+        }
+        if appends > 0 { countAppends(appends, entries: entries) }
+    }
+
+    private var hello: Hello {
+        var known = addressBook
+        for server in discovery?.known.values ?? [:].values { known[server.id] = server }
+        known[membership.server.id] = nil
+        return Hello(
+            server: membership.server, hasState: raft.lastIndex > 0, isMember: !raft.configuration.isEmpty,
+            known: known.values.sorted { $0.id < $1.id }, isReply: false)
+    }
+
+    private func meet(_ hello: Hello) {
+        for server in [hello.server] + hello.known where server.id != raft.id {
+            if addressBook[server.id] == nil || server.id == hello.server.id { addressBook[server.id] = server }
+        }
+        if var discovery {
+            discovery.known[hello.server.id] = hello.server
+            for server in hello.known where server.id != raft.id { discovery.known[server.id] = server }
+            if hello.isMember { discovery.clusterExists = true }
+            self.discovery = discovery
+        }
+        if !hello.isReply {
+            var reply = self.hello
+            reply.isReply = true
+            send(.hello(reply), to: hello.server)
+        }
+        if raft.role == .leader, !hello.hasState, !raft.configuration.contains(hello.server.id) {
+            enqueue(.local(.configuration(.addNonvoter(hello.server)), nil))
+        }
+    }
+
+    /// One tick of discovery: introduce this server around, and bootstrap when it is time.
+    func tickDiscovery() {
+        guard let discovery else { return }
+        guard raft.configuration.isEmpty else {
+            self.discovery = nil
+            return
+        }
+        let introduction = PeerFrame.hello(hello)
+        var addresses = Set(discovery.join)
+        for server in discovery.known.values { addresses.insert(server.raftAddress) }
+        addresses.remove(membership.server.raftAddress)
+        if let transport {
+            let bytes = introduction.encoded()
+            for address in addresses.sorted() { transport.send(bytes, to: address) }
+        }
+        guard !discovery.clusterExists, raft.lastIndex == 0, discovery.expect > 1, discovery.known.count + 1 >= discovery.expect
+        else { return }
+        var servers = Array(discovery.known.values)
+        servers.append(membership.server)
+        bootstrap(
+            Configuration(
+                servers.map { server in
+                    var voter = server
+                    voter.isVoter = true
+                    return voter
+                }))
+    }
+}
