@@ -10,16 +10,22 @@ public struct AgentConfiguration: Sendable {
     /// Where the server keeps its log and snapshots; `nil` keeps them in memory (`-dev`).
     public var dataDirectory: String?
     public var durability: DurabilityOptions
+    /// This server and how it finds its cluster; a standalone server by default.
+    public var membership: ClusterMembership
+    public var timing: ClusterTiming
 
     public init(
         httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
-        dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions()
+        dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions(),
+        membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming()
     ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.api = api
         self.dataDirectory = dataDirectory
         self.durability = durability
+        self.membership = membership
+        self.timing = timing
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -43,7 +49,9 @@ public struct Agent: Sendable {
         if let path = configuration.dataDirectory {
             let directory = try DataDirectory(path: path)
             let lock = try directory.lock()
-            self.node = try ServerNode(directory: directory, durability: configuration.durability)
+            self.node = try ServerNode(
+                directory: directory, durability: configuration.durability, membership: configuration.membership,
+                timing: configuration.timing)
             self.dataDirectoryLock = lock
         } else {
             self.node = ServerNode()
@@ -73,9 +81,11 @@ public struct Agent: Sendable {
         )
     }
 
-    /// Serves until SIGINT or SIGTERM; `onServerRunning` gets the port the API listens on.
+    /// Starts the server's clock and peer transport, then serves until SIGINT or SIGTERM;
+    /// `onServerRunning` gets the port the API listens on.
     public func run(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         FileDescriptorLimit.raiseToHardLimit()
+        try await node.start()
         try await application(logger: logger, onServerRunning: onServerRunning).runService()
     }
 }

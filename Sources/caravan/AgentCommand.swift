@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaravanRaft
 import CaravanServer
 import CaravanState
 import Logging
@@ -8,7 +9,11 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Run a Caravan server.",
-        discussion: "Either -dev (state in memory) or -data-dir DIR (a durable log and snapshots in DIR)."
+        discussion: """
+            Either -dev (one server, state in memory) or -data-dir DIR (a durable log and snapshots in DIR). \
+            With -raft-addr the server joins a raft cluster: -bootstrap-expect N servers that know each other \
+            through -join start a new one; a fresh server started with -join is added to a running one.
+            """
     )
 
     @Flag(name: .customLong("dev", withSingleDash: true), help: "Development mode: one server, state in memory.")
@@ -20,8 +25,32 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-addr", withSingleDash: true), help: "HOST:PORT the HTTP API listens on (port 0: any free port).")
     var httpAddress = "127.0.0.1:4646"
 
+    @Flag(name: .customLong("server", withSingleDash: true), help: "Run as a server (the only mode Caravan has; accepted for Nomad's flags).")
+    var server = false
+
+    @Option(name: .customLong("raft-addr", withSingleDash: true), help: "HOST:PORT the raft transport listens on; enables clustering.")
+    var raftAddress: String?
+
+    @Option(name: .customLong("node-id", withSingleDash: true), help: "This server's name in the cluster (default: its raft address).")
+    var nodeID: String?
+
+    @Option(name: .customLong("bootstrap-expect", withSingleDash: true), help: "Servers a new cluster waits for before electing a leader.")
+    var bootstrapExpect = 1
+
+    @Option(name: .customLong("join", withSingleDash: true), help: "Raft address of a server to join (repeatable).")
+    var join: [String] = []
+
+    @Option(name: .customLong("heartbeat-interval", withSingleDash: true), help: "Leader heartbeat interval in milliseconds.")
+    var heartbeatMilliseconds = 100
+
+    @Option(name: .customLong("election-timeout", withSingleDash: true), help: "Election timeout in milliseconds.")
+    var electionMilliseconds = 1000
+
     @Option(name: .customLong("snapshot-interval", withSingleDash: true), help: "Snapshot after this many entries.")
     var snapshotInterval: UInt64 = DurabilityOptions().snapshotInterval
+
+    @Option(name: .customLong("raft-trailing-logs", withSingleDash: true), help: "Log entries kept behind a snapshot for slow followers.")
+    var trailingLogs: UInt64 = DurabilityOptions().trailingEntries
 
     @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -34,6 +63,24 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("-http-addr must be HOST:PORT, got \(httpAddress)")
         }
         guard snapshotInterval > 0 else { throw ValidationError("-snapshot-interval must be positive") }
+        if let raftAddress {
+            guard dataDirectory != nil else { throw ValidationError("-raft-addr needs -data-dir: a cluster member keeps its log on disk") }
+            guard let parsed = AgentConfiguration.parseAddress(raftAddress), parsed.port != 0 else {
+                throw ValidationError("-raft-addr must be HOST:PORT with a fixed port, got \(raftAddress)")
+            }
+            guard AgentConfiguration.parseAddress(httpAddress)!.port != 0 else {
+                throw ValidationError("a cluster member needs a fixed -http-addr port (its peers forward to it)")
+            }
+        } else {
+            guard bootstrapExpect == 1, join.isEmpty else { throw ValidationError("-bootstrap-expect and -join need -raft-addr") }
+        }
+        guard bootstrapExpect >= 1 else { throw ValidationError("-bootstrap-expect must be at least 1") }
+        for address in join where AgentConfiguration.parseAddress(address) == nil {
+            throw ValidationError("-join must be HOST:PORT, got \(address)")
+        }
+        guard heartbeatMilliseconds >= 5, electionMilliseconds >= 2 * heartbeatMilliseconds else {
+            throw ValidationError("-election-timeout must be at least twice -heartbeat-interval (which is at least 5 ms)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
     }
 
@@ -43,7 +90,18 @@ struct AgentCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel)!
         var durability = DurabilityOptions()
         durability.snapshotInterval = snapshotInterval
-        let configuration = AgentConfiguration(httpHost: host, httpPort: port, dataDirectory: dataDirectory, durability: durability)
+        durability.trailingEntries = trailingLogs
+        var membership = ClusterMembership.standalone()
+        if let raftAddress {
+            let name = nodeID ?? raftAddress
+            membership = ClusterMembership(
+                server: Server(id: Server.id(named: name), name: name, raftAddress: raftAddress, httpAddress: httpAddress, isVoter: true),
+                bootstrapExpect: bootstrapExpect, join: join)
+        }
+        let timing = ClusterTiming(
+            heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
+        let configuration = AgentConfiguration(
+            httpHost: host, httpPort: port, dataDirectory: dataDirectory, durability: durability, membership: membership, timing: timing)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)
@@ -54,8 +112,9 @@ struct AgentCommand: AsyncParsableCommand {
         if agent.node.recoveredTornBytes > 0 {
             logger.notice("caravan agent: dropped \(agent.node.recoveredTornBytes) bytes of torn log tail (a write the last run never acknowledged)")
         }
-        let mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
-        try await agent.run(logger: logger) { [logger] port in
+        var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
+        if let raftAddress { mode += ", raft on \(raftAddress) as \(membership.server.name)" }
+        try await agent.run(logger: logger) { [logger, mode] port in
             logger.info("caravan agent (\(mode)): HTTP API on http://\(host):\(port)")
         }
     }

@@ -48,7 +48,7 @@ final class AgentProcess {
         }
         guard let found else {
             process.terminate()
-            throw StartFailure(description: "the agent did not report its port; its output:\n\(text)")
+            throw StartFailure(description: "the agent (\(process.arguments ?? [])) did not report its port; its output:\n\(text)")
         }
         port = found
         // Keep draining stderr so that the agent never blocks on a full pipe.

@@ -36,6 +36,9 @@ public struct WriteStatistics: Sendable {
     public var batches = 0
     public var entries = 0
     public var snapshots = 0
+    /// Snapshots received from the leader and installed (a follower that fell behind the
+    /// compacted log).
+    public var snapshotsInstalled = 0
     public var lastSnapshotIndex: UInt64 = 0
     /// Why the last background snapshot failed, if it did (the server retries an interval later).
     public var lastSnapshotError: String?
@@ -159,8 +162,9 @@ public actor ServerNode {
         raftOptions = options
         var raft = Raft(options: options, hardState: hardState, snapshot: snapshot, entries: entries)
         let fresh = snapshot == nil && entries.isEmpty
-        if raft.configuration.isEmpty, membership.bootstrapExpect <= 1, membership.join.isEmpty || !fresh {
-            // A single server, or a data directory from before raft: a cluster of its own.
+        let standalone = membership.server.raftAddress.isEmpty || (fresh && membership.bootstrapExpect <= 1 && membership.join.isEmpty)
+        if raft.configuration.isEmpty, standalone {
+            // A server without peers, or a data directory from before raft: a cluster of its own.
             let alone = SnapshotMetadata(
                 index: snapshot?.metadata.index ?? 0, term: snapshot?.metadata.term ?? 0, configuration: Configuration([membership.server]))
             raft = Raft(options: options, hardState: hardState, snapshot: Snapshot(metadata: alone, data: snapshot?.data ?? []), entries: entries)
@@ -610,6 +614,7 @@ public actor ServerNode {
         }
         for server in snapshot.metadata.configuration.servers { addressBook[server.id] = server }
         store.restore(machine.state)
+        statistics.snapshotsInstalled += 1
         statistics.lastSnapshotIndex = snapshot.metadata.index
         snapshotDue = snapshot.metadata.index + durability.snapshotInterval
         for (index, proposal) in proposals where index <= snapshot.metadata.index {

@@ -19,3 +19,16 @@ public struct APIError: Error, Sendable, Equatable {
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
     public static func internalError(_ message: String) -> APIError { APIError(.internalServerError, message) }
 }
+
+extension APIError {
+    /// The answer to a write or leader read that could not be carried out: 403 on a read-only
+    /// replay, 400 for a refused membership change, else 500 with the reason (Nomad's
+    /// `No cluster leader` when there is none).
+    init(_ error: SubmitError) {
+        switch error {
+        case .readOnly: self.init(.forbidden, error.description)
+        case .rejected(let reason): self.init(.badRequest, reason)
+        default: self.init(.internalServerError, error.description)
+        }
+    }
+}

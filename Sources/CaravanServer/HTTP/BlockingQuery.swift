@@ -17,6 +17,8 @@ struct BlockingOptions: Sendable {
     var minIndex: UInt64 = 0
     /// How long to wait, before jitter.
     var wait: Duration = BlockingOptions.maximumWait
+    /// `?stale`: any server may answer from its own state, without asking the leader.
+    var stale = false
 
     /// Nomad's default and cap (`MaxBlockingRPCQueryTime`).
     static let maximumWait: Duration = .seconds(300)
@@ -30,6 +32,16 @@ struct BlockingOptions: Sendable {
         if let text = query["wait"], !text.isEmpty {
             guard let value = GoValues.duration(text) else { throw .invalidWait }
             wait = value <= .zero || value > Self.maximumWait ? Self.maximumWait : value
+        }
+        stale = try Self.stale(query)
+    }
+
+    /// Parses `stale`: present and empty or `true` means stale, `false` or absent not.
+    static func stale(_ query: QueryParameters) throws(APIError) -> Bool {
+        switch query["stale"] {
+        case nil, "false": false
+        case "", "true": true
+        default: throw .badRequest("Expect `true` or `false` for `stale` query string parameter")
         }
     }
 

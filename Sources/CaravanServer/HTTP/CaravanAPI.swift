@@ -54,7 +54,13 @@ public struct CaravanAPI: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         do {
-            return try await route(request)
+            var response = try await route(request)
+            if response.headers[.nomadIndex] != nil {
+                let status = node.clusterStatus
+                response.headers[.nomadKnownLeader] = status.knownLeader ? "true" : "false"
+                response.headers[.nomadLastContact] = String(status.lastContactMilliseconds)
+            }
+            return response
         } catch let error as APIError {
             return Responses.error(error)
         } catch {
@@ -118,7 +124,22 @@ public struct CaravanAPI: HTTPResponder {
             return try await readSeedPlugin(id: segments[2], request, query)
         case (2, "status") where segments[1] == "leader":
             guard method == .get else { throw APIError.invalidMethod }
-            return Responses.json(configuration.leaderAddress, index: store.snapshot.index)
+            return statusLeader()
+        case (2, "status") where segments[1] == "peers":
+            guard method == .get else { throw APIError.invalidMethod }
+            return statusPeers()
+        case (3, "operator") where segments[1] == "raft" && segments[2] == "configuration":
+            guard method == .get else { throw APIError.invalidMethod }
+            return raftConfiguration()
+        case (3, "operator") where segments[1] == "raft" && segments[2] == "peer":
+            switch method {
+            case .delete: return try await removePeer(query)
+            case .put, .post: return try await addPeer(query)
+            default: throw APIError.invalidMethod
+            }
+        case (3, "operator") where segments[1] == "raft" && segments[2] == "transfer-leadership":
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            return try await transferLeadership(query)
         case (2, "agent") where segments[1] == "self":
             guard method == .get else { throw APIError.invalidMethod }
             return await agentSelf()
@@ -134,6 +155,7 @@ public struct CaravanAPI: HTTPResponder {
     func blocking(_ request: Request, _ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
         var options = try BlockingOptions(query)
         if !configuration.blockingQueries { options.minIndex = 0 }
+        if !options.stale { try await readThroughLeader() }
         let key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
         return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
     }
@@ -159,10 +181,18 @@ public struct CaravanAPI: HTTPResponder {
     func submit(_ command: Command) async throws -> AppliedEntry {
         do {
             return try await node.submit(command)
-        } catch .readOnly {
-            throw APIError(.forbidden, SubmitError.readOnly.description)
         } catch {
-            throw APIError.internalError(error.description)
+            throw APIError(error)
+        }
+    }
+
+    /// A read without `?stale` answers with the leader's state: on a follower it first catches
+    /// up with what the leader had committed (ReadIndex).
+    func readThroughLeader() async throws {
+        do {
+            try await node.readBarrier()
+        } catch {
+            throw APIError(error)
         }
     }
 

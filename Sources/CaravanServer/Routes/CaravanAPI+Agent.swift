@@ -1,4 +1,5 @@
 import CaravanModel
+import CaravanRaft
 import CaravanState
 import Hummingbird
 
@@ -11,6 +12,7 @@ extension CaravanAPI {
         let applied = await node.appliedIndex
         let last = await node.lastLogIndex
         let writes = await node.statistics
+        let cluster = node.clusterStatus
         let host = configuration.leaderAddress.split(separator: ":").first.map(String.init) ?? "127.0.0.1"
         let port = configuration.leaderAddress.split(separator: ":").last.flatMap { Int64($0) } ?? 4647
         let body: JSONValue = .object([
@@ -35,9 +37,11 @@ extension CaravanAPI {
             ]),
             "stats": .object([
                 "raft": .object([
-                    "state": .string("Leader"), "applied_index": .string(String(applied)),
-                    "commit_index": .string(String(last)), "last_log_index": .string(String(last)),
-                    "num_peers": .string("0"),
+                    "state": .string(Self.raftStateName(cluster.role)), "applied_index": .string(String(applied)),
+                    "commit_index": .string(String(cluster.commitIndex)), "last_log_index": .string(String(last)),
+                    "term": .string(String(cluster.term)),
+                    "num_peers": .string(String(max(0, cluster.configuration.voters.count - 1))),
+                    "last_contact": .string(cluster.isLeader ? "0" : "\(cluster.lastContactMilliseconds)ms"),
                 ]),
                 "caravan": .object([
                     "blocking_queries_parked": .string(String(store.watches.parkedCount)),
@@ -45,11 +49,23 @@ extension CaravanAPI {
                     "log_appends": .string(String(writes.batches)),
                     "log_entries": .string(String(writes.entries)),
                     "snapshots_taken": .string(String(writes.snapshots)),
+                    "snapshots_installed": .string(String(writes.snapshotsInstalled)),
                     "last_snapshot_index": .string(String(writes.lastSnapshotIndex)),
                     "last_snapshot_error": .string(writes.lastSnapshotError ?? ""),
+                    "append_messages_sent": .string(String(cluster.appendMessages)),
+                    "entries_sent_in_appends": .string(String(cluster.appendedEntries)),
                 ]),
             ]),
         ])
         return Responses.json(body, index: applied)
+    }
+
+    /// How hashicorp/raft names a server's state in `stats.raft.state`.
+    static func raftStateName(_ role: Role) -> String {
+        switch role {
+        case .leader: "Leader"
+        case .candidate, .preCandidate: "Candidate"
+        case .follower: "Follower"
+        }
     }
 }

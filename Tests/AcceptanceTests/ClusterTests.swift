@@ -1,0 +1,189 @@
+import CaravanTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Three, four and two `caravan agent` processes forming raft clusters on 127.0.0.1: a leader
+/// is elected, writes go through any server, the loss of a leader loses no acknowledged write,
+/// a lagging server catches up by snapshot, and membership changes while writes continue.
+@Suite(.serialized)
+struct ClusterTests {
+    /// Kill-the-leader rounds: 2 by default; `CARAVAN_SOAK=1` runs 20 and prints the failover
+    /// times' p50 and p99.
+    static let failoverRounds = ProcessInfo.processInfo.environment["CARAVAN_SOAK"] == "1" ? 20 : 2
+
+    /// Concurrent writers registering new nodes through whichever servers are running.
+    actor Writers {
+        private(set) var acknowledged: Set<String> = []
+        private(set) var failures = 0
+        private var stopped = false
+        private var next = 0
+
+        func stop() { stopped = true }
+        var isStopped: Bool { stopped }
+
+        func nextID(_ writer: Int) -> String {
+            next += 1
+            return "w\(writer)-\(next)"
+        }
+
+        func record(_ id: String, ok: Bool) {
+            if ok { acknowledged.insert(id) } else { failures += 1 }
+        }
+
+        /// Runs `count` writers until ``stop()``, each sending to a port `ports` gives it.
+        nonisolated func run(count: Int, ports: @escaping @Sendable () -> [Int]) -> Task<Void, Never> {
+            Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for writer in 0..<count {
+                        group.addTask {
+                            var turn = writer
+                            while await !self.isStopped {
+                                let candidates = ports()
+                                guard !candidates.isEmpty else { continue }
+                                let port = candidates[turn % candidates.count]
+                                turn += 1
+                                let id = await self.nextID(writer)
+                                let answer = await AgentProcess.request(
+                                    port: port, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody(id))
+                                await self.record(id, ok: answer?.status == 200)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The HTTP ports of the running members, for writers running beside the test.
+    final class RunningPorts: Sendable {
+        private let ports = Mutex<[Int]>([])
+        func set(_ value: [Int]) { ports.withLock { $0 = value } }
+        var value: [Int] { ports.withLock { $0 } }
+    }
+
+    @Test("three agents elect a leader; a write sent to a follower is readable on all three")
+    func writeThroughFollower() async throws {
+        let cluster = ClusterProcesses()
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let leader = try #require(await cluster.agreedLeader())
+        let follower = try #require(cluster.members.first { $0.name != leader.name })
+        let write = await AgentProcess.request(
+            port: follower.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("via-follower"))
+        #expect(write?.status == 200)
+        for member in cluster.members {
+            // A default read goes through the leader's commit index, so it sees the write at once.
+            #expect(await cluster.nodeIDs(asking: member)?.contains("via-follower") == true, "on \(member.name)")
+            #expect(await eventually { await cluster.nodeIDs(asking: member, stale: true)?.contains("via-follower") == true })
+        }
+        let configuration = try #require(await cluster.configuration(asking: follower))
+        #expect(configuration.map(\.name).sorted() == ["s1", "s2", "s3"] && configuration.allSatisfy(\.voter))
+    }
+
+    @Test("kill -9 of the leader during 16 writers: a new leader soon, no acknowledged write lost, the old leader catches up")
+    func leaderFailover() async throws {
+        let cluster = ClusterProcesses()
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let ports = RunningPorts()
+        ports.set(cluster.running.map(\.httpPort))
+        let writers = Writers()
+        let writing = writers.run(count: 16, ports: { ports.value })
+        var failovers: [Duration] = []
+        for _ in 0..<Self.failoverRounds {
+            let before = await writers.acknowledged.count
+            #expect(await eventually { await writers.acknowledged.count >= before + 50 })
+            let leader = try #require(await cluster.agreedLeader())
+            cluster.kill(leader.name)
+            ports.set(cluster.running.map(\.httpPort))
+            let killed = ContinuousClock.now
+            #expect(await eventually { await cluster.agreedLeader() != nil })
+            failovers.append(ContinuousClock.now - killed)
+            let during = await writers.acknowledged.count
+            #expect(await eventually { await writers.acknowledged.count >= during + 50 }, "writes continue under the new leader")
+            try cluster.restart(leader.name)
+            ports.set(cluster.running.map(\.httpPort))
+            #expect(await eventually { await cluster.agreedLeader() != nil })
+        }
+        await writers.stop()
+        await writing.value
+        let acknowledged = await writers.acknowledged
+        for member in cluster.members {
+            let listed = await cluster.nodeIDs(asking: member) ?? []
+            #expect(acknowledged.subtracting(listed).isEmpty, "\(member.name) lacks \(acknowledged.subtracting(listed).count) acknowledged writes")
+        }
+        let sorted = failovers.sorted()
+        let report =
+            "failover over \(sorted.count) leader kills: p50 \(sorted[sorted.count / 2]), p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]), max \(sorted.last!); \(acknowledged.count) writes acknowledged"
+        if ProcessInfo.processInfo.environment["CARAVAN_SOAK"] == "1" { print(report) }
+        #expect(failovers.allSatisfy { $0 < .seconds(5) }, "\(report)")
+    }
+
+    @Test("a server that fell behind the compacted log catches up by snapshot")
+    func catchUpBySnapshot() async throws {
+        let cluster = ClusterProcesses(flags: ["-snapshot-interval", "64", "-raft-trailing-logs", "16"])
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let leader = try #require(await cluster.agreedLeader())
+        let lagging = try #require(cluster.members.first { $0.name != leader.name })
+        cluster.kill(lagging.name)
+        for number in 0..<300 {
+            let answer = await AgentProcess.request(
+                port: leader.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("behind-\(number)"))
+            #expect(answer?.status == 200)
+        }
+        try cluster.restart(lagging.name)
+        let expected = Set((0..<300).map { "behind-\($0)" })
+        #expect(await eventually { await cluster.nodeIDs(asking: lagging, stale: true).map { expected.isSubset(of: $0) } == true })
+        #expect(await cluster.stat("caravan", "snapshots_installed", asking: lagging) == "1")
+    }
+
+    @Test("a fourth server is added and another removed while writes continue")
+    func membershipChangesUnderWrites() async throws {
+        let cluster = ClusterProcesses()
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let ports = RunningPorts()
+        ports.set(cluster.running.map(\.httpPort))
+        let writers = Writers()
+        let writing = writers.run(count: 8, ports: { ports.value })
+        let fourth = try cluster.addServer()
+        ports.set(cluster.running.map(\.httpPort))
+        let leader = try #require(await cluster.agreedLeader())
+        #expect(
+            await eventually {
+                await cluster.configuration(asking: leader)?.filter(\.voter).map(\.name).sorted() == ["s1", "s2", "s3", "s4"]
+            }, "\(fourth) joins and is promoted to voter")
+        let removed = try #require(cluster.members.first { $0.name != leader.name && $0.name != fourth })
+        let answer = await AgentProcess.request(port: leader.httpPort, "DELETE", "/v1/operator/raft/peer?id=\(removed.name)")
+        #expect(answer?.status == 200)
+        #expect(await eventually { await cluster.configuration(asking: leader)?.contains { $0.name == removed.name } == false })
+        cluster.kill(removed.name)
+        ports.set(cluster.running.map(\.httpPort))
+        let after = await writers.acknowledged.count
+        #expect(await eventually { await writers.acknowledged.count >= after + 50 }, "writes continue on the new configuration")
+        await writers.stop()
+        await writing.value
+        let acknowledged = await writers.acknowledged
+        for member in cluster.running {
+            let listed = await cluster.nodeIDs(asking: member) ?? []
+            #expect(acknowledged.subtracting(listed).isEmpty, "\(member.name) lacks acknowledged writes")
+        }
+    }
+
+    @Test("with no quorum a write answers 500 No cluster leader instead of hanging")
+    func noLeader() async throws {
+        let cluster = ClusterProcesses()
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let survivor = cluster.members[0]
+        for member in cluster.members.dropFirst() { cluster.kill(member.name) }
+        #expect(await eventually { await cluster.leader(asking: survivor) == nil })
+        let answer = await AgentProcess.request(port: survivor.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("x"))
+        #expect(answer?.status == 500)
+        #expect(answer.map { String(decoding: $0.body, as: UTF8.self) } == "No cluster leader")
+        let stale = await AgentProcess.request(port: survivor.httpPort, "GET", "/v1/nodes?stale")
+        #expect(stale?.status == 200, "a stale read is served without a leader")
+    }
+}
