@@ -150,6 +150,8 @@ extension Raft {
         let installed = Snapshot(metadata: metadata, data: incoming.data)
         snapshot = installed
         snapshotToInstall = installed
-        send(Message(kind: .appendResponse, from: id, to: message.from, term: term, index: log.lastIndex))
+        // Vouch only for the snapshot's index: entries kept after it (rule 6) may be an older
+        // leader's and differ from this leader's.
+        send(Message(kind: .appendResponse, from: id, to: message.from, term: term, index: metadata.index))
     }
 }

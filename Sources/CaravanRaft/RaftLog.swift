@@ -34,7 +34,10 @@ struct RaftLog: Sendable {
         }
         precondition(entries.first.map { $0.index == previousIndex + 1 } ?? true, "a gap after the snapshot")
         self.entries = entries
-        self.committed = min(max(committed, snapshotIndex), previousIndex + UInt64(entries.count))
+        // The bootstrap entry (index 1, term 1, a configuration) is committed by construction:
+        // every founding server writes the same one.
+        let bootstrapped = entries.first.map { $0.index == 1 && $0.term == 1 && $0.kind == .configuration } ?? false
+        self.committed = min(max(committed, snapshotIndex, bootstrapped ? 1 : 0), previousIndex + UInt64(entries.count))
         self.applying = max(applied, snapshotIndex)
         unstable = lastIndex + 1
         persisted = lastIndex

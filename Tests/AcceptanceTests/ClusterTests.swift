@@ -148,9 +148,9 @@ struct ClusterTests {
         ports.set(cluster.running.map(\.httpPort))
         let writers = Writers()
         let writing = writers.run(count: 8, ports: { ports.value })
+        let leader = try #require(await cluster.agreedLeader())
         let fourth = try cluster.addServer()
         ports.set(cluster.running.map(\.httpPort))
-        let leader = try #require(await cluster.agreedLeader())
         #expect(
             await eventually {
                 await cluster.configuration(asking: leader)?.filter(\.voter).map(\.name).sorted() == ["s1", "s2", "s3", "s4"]

@@ -7,22 +7,26 @@ import Testing
 struct BlockingQueryTests {
     @Test("a blocking read whose index already passed answers at once")
     func passedIndex() async throws {
-        try await TestAgent().run { client in
+        let agent = TestAgent()
+        let start = agent.index
+        try await agent.run { client in
             try await client.registerNode(Body.node("n1"))
             let response = try await client.get("/v1/nodes?index=0&wait=10s")
-            #expect(response.index == 1)
+            #expect(response.index == start + 1)
             let again = try await client.get("/v1/node/n1?index=0")
-            #expect(again.index == 1)
+            #expect(again.index == start + 1)
         }
     }
 
     @Test("a timeout answers 200 with the current data and the unchanged index")
     func timeout() async throws {
-        try await TestAgent().run { client in
+        let agent = TestAgent()
+        let start = agent.index
+        try await agent.run { client in
             try await client.registerNode(Body.node("n1"))
-            let response = try await client.get("/v1/nodes?index=1&wait=50ms")
+            let response = try await client.get("/v1/nodes?index=\(start + 1)&wait=50ms")
             #expect(response.status == .ok)
-            #expect(response.index == 1)
+            #expect(response.index == start + 1)
             #expect(try response.array.count == 1)
         }
     }
@@ -30,13 +34,14 @@ struct BlockingQueryTests {
     @Test("a parked list query is woken by a write to its table and sees it")
     func listWakes() async throws {
         let agent = TestAgent()
+        let start = agent.index
         try await agent.run { client in
             try await client.registerNode(Body.node("n1"))
-            async let woken = client.get("/v1/nodes?index=1&wait=20s")
+            async let woken = client.get("/v1/nodes?index=\(start + 1)&wait=20s")
             try await eventually("the query parks") { agent.store.parkedCount == 1 }
             try await client.registerNode(Body.node("n2"))
             let response = try await woken
-            #expect(response.index == 2)
+            #expect(response.index == start + 2)
             #expect(try response.array.count == 2)
         }
     }
@@ -44,18 +49,19 @@ struct BlockingQueryTests {
     @Test("an unrelated write does not wake a detail query; a write to its object does")
     func detailIgnoresUnrelated() async throws {
         let agent = TestAgent()
+        let start = agent.index
         try await agent.run { client in
             try await client.registerNode(Body.node("n1", nodes: [Body.nodePlugin("foo")]))
-            async let woken = client.get("/v1/plugin/csi/foo?index=1&wait=20s")
+            async let woken = client.get("/v1/plugin/csi/foo?index=\(start + 1)&wait=20s")
             try await eventually("the query parks") { agent.store.parkedCount == 1 }
             try await client.registerNode(Body.node("n2", nodes: [Body.nodePlugin("bar")]))
             try await client.registerJob(Body.pluginJob("j", plugin: "bar", role: "controller"))
             try await client.registerNode(Body.node("n3"))
-            #expect(agent.store.index == 4)
+            #expect(agent.index == start + 4)
             #expect(agent.store.parkedCount == 1, "three unrelated writes left the query parked")
             try await client.registerNode(Body.node("n4", nodes: [Body.nodePlugin("foo")]))
             let response = try await woken
-            #expect(response.index == 5)
+            #expect(response.index == start + 5)
             #expect(try response.object["NodesHealthy"] as? Int == 2)
         }
     }
@@ -63,13 +69,14 @@ struct BlockingQueryTests {
     @Test("a job query wakes on a change to the plugin the job runs")
     func jobWakesOnPlugin() async throws {
         let agent = TestAgent()
+        let start = agent.index
         try await agent.run { client in
             try await client.registerJob(Body.pluginJob("j", plugin: "foo", role: "node"))
-            async let woken = client.get("/v1/job/j?index=1&wait=20s")
+            async let woken = client.get("/v1/job/j?index=\(start + 1)&wait=20s")
             try await eventually("the query parks") { agent.store.parkedCount == 1 }
             try await client.registerNode(Body.node("n1", nodes: [Body.nodePlugin("foo")]))
             let response = try await woken
-            #expect(response.index == 2)
+            #expect(response.index == start + 2)
             let plugin = try #require(try response.object["CSIPlugin"] as? [String: Any])
             #expect(plugin["NodesHealthy"] as? Int == 1)
         }
@@ -78,6 +85,7 @@ struct BlockingQueryTests {
     @Test("a query for an object that does not exist yet wakes when it is created")
     func waitsForCreation() async throws {
         let agent = TestAgent()
+        let start = agent.index
         try await agent.run { client in
             try await client.registerNode(Body.node("n1"))
             let missing = try await client.get("/v1/node/n2")
@@ -88,7 +96,7 @@ struct BlockingQueryTests {
             try await client.registerNode(Body.node("n2"))
             let response = try await woken
             #expect(response.status == .ok)
-            #expect(response.index == 2)
+            #expect(response.index == start + 2)
         }
     }
 
@@ -121,15 +129,17 @@ struct BlockingQueryTests {
         let agent = TestAgent()
         let writers = 50
         let writesPerWriter = 6
+        let start = agent.index
         try await agent.run { client in
             let total = UInt64(writers * writesPerWriter)
+            let last = start + total
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // A list watcher chasing the node table: every answer passes the index it waited
                 // on (a timeout would return it unchanged), and shows the state as of its index.
                 for _ in 0..<4 {
                     group.addTask {
-                        var seen: UInt64 = 1
-                        while seen < total {
+                        var seen = start + 1
+                        while seen < last {
                             let response = try await client.get("/v1/nodes?index=\(seen)&wait=20s")
                             let index = try #require(response.index)
                             #expect(index > seen, "woken without the index passing \(seen)")
@@ -142,12 +152,12 @@ struct BlockingQueryTests {
                 for writer in 0..<writers {
                     // A detail watcher on this writer's node, chasing its writes.
                     group.addTask {
-                        var seen: UInt64 = 1
+                        var seen = start + 1
                         var versions = 0
                         while versions < writesPerWriter {
                             let response = try await client.get("/v1/node/w\(writer)?index=\(seen)&wait=20s")
                             let index = try #require(response.index)
-                            #expect(index > seen || response.status == .notFound && seen == 1)
+                            #expect(index > seen || response.status == .notFound && seen == start + 1)
                             if response.status == .ok {
                                 let modify = try response.object["ModifyIndex"] as? Int
                                 #expect(UInt64(modify ?? 0) == index)
@@ -167,7 +177,7 @@ struct BlockingQueryTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(agent.store.index == total)
+            #expect(agent.index == last)
             #expect(agent.store.parkedCount == 0)
         }
     }

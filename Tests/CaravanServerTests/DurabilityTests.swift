@@ -24,24 +24,31 @@ struct DurabilityTests {
         let disk = SimulatedDisk()
         let commands = Fixture.randomCommands(count: 300, seed: 11)
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        let start = node.store.snapshot.index  // the leader's no-op as the fresh server elects itself
         try await Self.submitAll(commands, to: node)
         try await node.snapshotNow()
         let before = node.store.snapshot
-        #expect(before.index == 300)
+        #expect(before.index == start + 300)
         let statistics = await node.statistics
         #expect(statistics.snapshots >= 1)
 
         disk.crash { _ in .lost }  // everything acknowledged was synced
         let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
-        #expect(restarted.store.snapshot.index == 300)
-        #expect(restarted.store.snapshot.stateHash == before.stateHash)
+        // The state it had, and then the restarted server's no-op as it re-elects itself.
+        var expected = StateMachine(state: before)
+        _ = expected.apply(index: before.index + 1, command: .noop)
+        #expect(restarted.store.snapshot.index == before.index + 1)
+        #expect(restarted.store.snapshot.stateHash == expected.state.stateHash)
         #expect(disk.allFileNames.filter { $0.hasSuffix(".snap") }.count == 2, "the newest two snapshots are kept")
 
         // The restarted server goes on from where it was.
         let more = Fixture.randomCommands(count: 20, seed: 12)
         try await Self.submitAll(more, to: restarted)
+        // The log: the first leader's no-op(s), the commands, the restarted server's no-op, the rest.
+        let log = Array(repeating: Command.noop, count: Int(start)) + commands + [.noop] + more
         var reference = StateMachine()
-        for (offset, command) in (commands + more).enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        for (offset, command) in log.enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        #expect(restarted.store.snapshot.index == reference.state.index)
         #expect(restarted.store.snapshot.stateHash == reference.state.stateHash)
     }
 
@@ -49,16 +56,19 @@ struct DurabilityTests {
     func damagedSnapshotFallsBack() async throws {
         let disk = SimulatedDisk()
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        let start = node.store.snapshot.index  // the leader's no-op
         try await Self.submitAll(Fixture.randomCommands(count: 200, seed: 21), to: node)
         try await node.snapshotNow()
+        let last = node.store.snapshot.index
+        #expect(last == start + 200)
         let hash = node.store.snapshot.stateHash
         let newest = disk.allFileNames.filter { $0.hasSuffix(".snap") }.max()!
         disk.flipBit(file: newest, at: disk.size(of: newest)! / 2)
 
         let recovery = try Self.directory(on: disk).recover(options: Self.durability.wal)
         #expect(recovery.skippedSnapshots.count == 1)
-        #expect(recovery.snapshotIndex! < 200)
-        #expect(recovery.entriesReplayed == Int(200 - recovery.snapshotIndex!))
+        #expect(recovery.snapshotIndex! < last)
+        #expect(recovery.entriesReplayed == Int(last - recovery.snapshotIndex!))
         #expect(recovery.machine.state.stateHash == hash)
     }
 
@@ -68,14 +78,21 @@ struct DurabilityTests {
         let commands = Fixture.randomCommands(count: 120, seed: 31)
         let node = try ServerNode(
             directory: Self.directory(on: disk), durability: DurabilityOptions(snapshotInterval: 1000, wal: WALOptions(segmentSize: 8192)))
-        try await Self.submitAll(commands, to: node)
+        let start = node.store.snapshot.index  // the leader's no-op
+        try await Self.submitAll(Array(commands.prefix(70)), to: node)
+        let target = node.store.snapshot  // the server after its 70th write
+        #expect(target.index == start + 70)
+        try await Self.submitAll(Array(commands.dropFirst(70)), to: node)
+        // The same log applied directly: the leader's no-op(s), then the first 70 commands.
+        let log = Array(repeating: Command.noop, count: Int(start)) + commands.prefix(70)
         var reference = StateMachine()
-        for (offset, command) in commands.prefix(70).enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        for (offset, command) in log.enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
+        #expect(reference.state.stateHash == target.stateHash)
         var readOnly = WALOptions(segmentSize: 8192)
         readOnly.readOnly = true
-        let recovery = try Self.directory(on: disk).recover(options: readOnly, to: 70)
-        #expect(recovery.machine.state.index == 70)
-        #expect(recovery.machine.state.stateHash == reference.state.stateHash)
+        let recovery = try Self.directory(on: disk).recover(options: readOnly, to: target.index)
+        #expect(recovery.machine.state.index == target.index)
+        #expect(recovery.machine.state.stateHash == target.stateHash)
     }
 
     @Test("a write whose sync fails is refused, changes nothing, and the server refuses writes after it")
@@ -83,17 +100,20 @@ struct DurabilityTests {
         let disk = SimulatedDisk()
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
         let commands = Fixture.randomCommands(count: 3, seed: 41)
+        let start = node.store.snapshot.index  // the leader's no-op
         _ = try await node.submit(commands[0])
         disk.failsSyncs = true
         await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[1]) }
-        #expect(node.store.snapshot.index == 1)
+        #expect(node.store.snapshot.index == start + 1)
         disk.failsSyncs = false
         await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[2]) }
-        #expect(node.store.snapshot.index == 1)
+        #expect(node.store.snapshot.index == start + 1)
 
         disk.crash { _ in .kept }
         let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
-        #expect(restarted.store.snapshot.index >= 1)
+        // The acknowledged write survives (the refused one may too: its bytes were kept), then
+        // the restarted server's no-op as it re-elects itself.
+        #expect(restarted.store.snapshot.index >= start + 1 + 1)
     }
 
     @Test("a background snapshot that fails is reported and retried later; writes go on")
@@ -101,6 +121,7 @@ struct DurabilityTests {
         let (logDisk, snapshotDisk) = (SimulatedDisk(), SimulatedDisk())
         let directory = DataDirectory(path: "data", wal: logDisk.directory("wal"), snapshots: snapshotDisk.directory("snapshots"))
         let node = try ServerNode(directory: directory, durability: DurabilityOptions(snapshotInterval: 10, wal: WALOptions(segmentSize: 8192)))
+        let start = node.store.snapshot.index  // the leader's no-op
         let commands = Fixture.randomCommands(count: 60, seed: 51)
         snapshotDisk.failsSyncs = true
         try await Self.submitAll(Array(commands[0..<30]), to: node)
@@ -108,7 +129,7 @@ struct DurabilityTests {
         #expect(await node.statistics.snapshots == 0)
         snapshotDisk.failsSyncs = false
         try await Self.submitAll(Array(commands[30..<60]), to: node)
-        #expect(node.store.snapshot.index == 60)
+        #expect(node.store.snapshot.index == start + 60)
         try await eventually("a later snapshot succeeds") { await node.statistics.snapshots >= 1 }
         #expect(await node.statistics.lastSnapshotError == nil)
     }

@@ -7,9 +7,11 @@ import Testing
 struct NodeRouteTests {
     @Test("a registered node is listed without its CSI maps and read in full without its secret")
     func registerAndRead() async throws {
-        try await TestAgent().run { client in
+        let agent = TestAgent()
+        let start = agent.index
+        try await agent.run { client in
             let response = try await client.registerNode(Body.node("n1", controllers: [Body.controller("foo")]))
-            #expect(try response.object["NodeModifyIndex"] as? Int == 1)
+            #expect(try response.object["NodeModifyIndex"] as? Int == Int(start + 1))
             let stub = try #require(try await client.get("/v1/nodes").array.first as? [String: Any])
             #expect(stub["ID"] as? String == "n1")
             #expect(stub["Status"] as? String == "initializing")
@@ -38,7 +40,9 @@ struct NodeRouteTests {
 
     @Test("seam errors: missing node, ID or secret, bad status, wrong secret, unknown node")
     func errors() async throws {
-        try await TestAgent().run { client in
+        let agent = TestAgent()
+        let start = agent.index
+        try await agent.run { client in
             #expect(try await client.put("/v1/node/register", body: [:]).status == .badRequest)
             #expect(try await client.put("/v1/node/register", body: ["Node": ["SecretID": "s"]]).text == "missing node ID for client registration")
             #expect(try await client.put("/v1/node/register", body: ["Node": ["ID": "n"]]).text == "missing secret ID for client registration")
@@ -60,18 +64,20 @@ struct NodeRouteTests {
             #expect(try await client.put("/v1/node/n1/status", body: ["Status": "asleep"]).status == .badRequest)
             #expect(try await client.put("/v1/node/ghost/status", body: ["Status": "ready"]).status == .notFound)
             #expect(try await client.put("/v1/node/ghost/purge", json: "").status == .notFound)
-            #expect(try await client.get("/v1/nodes").index == 1)
+            #expect(try await client.get("/v1/nodes").index == start + 1, "n1's registration is the only change to the nodes")
         }
     }
 
     @Test("purging a node removes it and its plugin instances")
     func purge() async throws {
-        try await TestAgent().run { client in
+        let agent = TestAgent()
+        let start = agent.index
+        try await agent.run { client in
             try await client.registerNode(Body.node("n1", nodes: [Body.nodePlugin("foo")]))
             try await client.registerNode(Body.node("n2", nodes: [Body.nodePlugin("foo")]))
             let purge = try await client.put("/v1/node/n1/purge", json: "", method: .post)
             #expect(purge.status == .ok)
-            #expect(try purge.object["NodeModifyIndex"] as? Int == 3)
+            #expect(try purge.object["NodeModifyIndex"] as? Int == Int(start + 3))
             #expect(try await client.get("/v1/node/n1").status == .notFound)
             #expect(try await client.get("/v1/plugin/csi/foo").object["NodesHealthy"] as? Int == 1)
         }

@@ -20,6 +20,10 @@ struct TestAgent {
 
     var store: StateStoreView { StateStoreView(agent: agent) }
 
+    /// The state's index now. A fresh server starts past 0: electing itself leader, it appends
+    /// a no-op entry (Raft §5.4.2), so tests count their writes from here rather than from 0.
+    var index: UInt64 { store.index }
+
     func run<Value: Sendable>(
         _ setup: TestingSetup = .router, _ test: @Sendable @escaping (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {

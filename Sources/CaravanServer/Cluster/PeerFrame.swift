@@ -13,6 +13,8 @@ enum ForwardResult: Sendable, Hashable {
     case applied(UInt64)
     /// The receiver is not the leader (any more); ask again.
     case notLeader
+    /// The leader lost its leadership before the write committed; it may or may not apply.
+    case leadershipLost
     case failed(String)
 }
 
@@ -81,6 +83,8 @@ extension PeerFrame {
             case .failed(let reason):
                 writer.byte(2)
                 writer.bytes(Array(reason.utf8))
+            case .leadershipLost:
+                writer.byte(3)
             }
         case .hello(let hello):
             writer.byte(3)
@@ -123,6 +127,7 @@ extension PeerFrame {
             case 0: result = .applied(try reader.uint64())
             case 1: result = .notLeader
             case 2: result = .failed(String(decoding: try reader.bytes(), as: UTF8.self))
+            case 3: result = .leadershipLost
             default: throw PeerFrameError(description: "unknown forward result")
             }
             self = .forwardResult(requestID: requestID, result: result)

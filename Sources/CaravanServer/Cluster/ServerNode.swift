@@ -74,6 +74,8 @@ public actor ServerNode {
     /// Inputs waiting for the processing loop.
     var inbox: [Input] = []
     private var processing = false
+    /// Whether the raft core led at the last look, to notice it stepping down.
+    private var wasLeader = false
     /// Local proposals waiting for their entry to apply, by index, with the term they were proposed in.
     private var proposals: [UInt64: (term: UInt64, waiter: CheckedContinuation<AppliedEntry, any Error>)] = [:]
     /// Followers' forwarded writes this leader proposed, by index: whom to answer.
@@ -320,6 +322,8 @@ public actor ServerNode {
                 return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
             case .failed(let reason):
                 throw .storage(reason)
+            case .leadershipLost:
+                throw .leadershipLost
             case .notLeader:
                 continue
             }
@@ -352,6 +356,8 @@ public actor ServerNode {
                 return
             case .failed(let reason):
                 throw .rejected(reason)
+            case .leadershipLost:
+                throw .leadershipLost
             case .notLeader:
                 guard ContinuousClock.now < deadline else { throw .noLeader }
                 try? await Task.sleep(for: .milliseconds(10))
@@ -442,6 +448,7 @@ public actor ServerNode {
             let inputs = inbox
             inbox = []
             handle(inputs)
+            noticeLeadershipLoss()
             guard raft.hasReady else {
                 if inbox.isEmpty { break } else { continue }
             }
@@ -463,6 +470,7 @@ public actor ServerNode {
             apply(ready.committedEntries)
             for read in ready.readStates { answer(read.requestID, .applied(read.index)) }
             raft.advance(ready)
+            noticeLeadershipLoss()
             refreshStatus()
             snapshotIfDue()
         }
@@ -547,6 +555,24 @@ public actor ServerNode {
         }
     }
 
+    /// When this server stops leading, the writes it proposed and has not applied get
+    /// "leadership lost" (they may still commit under the next leader, or not), as
+    /// hashicorp/raft answers pending futures; forwarded ones are answered the same way, so that
+    /// a follower does not retry a write that may yet apply.
+    private func noticeLeadershipLoss() {
+        let isLeader = raft.role == .leader
+        defer { wasLeader = isLeader }
+        guard wasLeader, !isLeader else { return }
+        for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.leadershipLost) }
+        proposals = [:]
+        for (_, origin) in forwarded {
+            if let peer = addressBook[origin.from] {
+                send(.forwardResult(requestID: origin.requestID, result: .leadershipLost), to: peer)
+            }
+        }
+        forwarded = [:]
+    }
+
     private func fail(_ reason: String) {
         failure = reason
         for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.storage(reason)) }
@@ -575,7 +601,7 @@ public actor ServerNode {
                 }
             }
             if let origin = forwarded.removeValue(forKey: entry.index), let peer = addressBook[origin.from] {
-                let result: ForwardResult = origin.term == entry.term ? .applied(entry.index) : .notLeader
+                let result: ForwardResult = origin.term == entry.term ? .applied(entry.index) : .leadershipLost
                 send(.forwardResult(requestID: origin.requestID, result: result), to: peer)
             }
             remember(applied)

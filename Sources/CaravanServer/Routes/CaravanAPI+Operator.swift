@@ -4,10 +4,13 @@ import Hummingbird
 
 /// `/v1/status/*` and `/v1/operator/raft/*`: who leads, who the peers are, and membership changes.
 extension CaravanAPI {
-    /// `GET /v1/status/leader`: the leader's raft address as a JSON string, `""` when none is known.
+    /// `GET /v1/status/leader`: the leader's raft address as a JSON string, `""` when none is
+    /// known; a server without peers reports its configured RPC address, as Nomad `-dev` does.
     func statusLeader() -> Response {
         let status = node.clusterStatus
-        return Responses.json(JSONValue.string(status.leader?.raftAddress ?? ""), index: status.appliedIndex)
+        var address = status.leader?.raftAddress ?? ""
+        if status.isLeader, address.isEmpty { address = configuration.leaderAddress }
+        return Responses.json(JSONValue.string(address), index: status.appliedIndex)
     }
 
     /// `GET /v1/status/peers`: the voters' raft addresses.
