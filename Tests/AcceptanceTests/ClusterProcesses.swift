@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -98,9 +102,16 @@ final class ClusterProcesses {
 
     // MARK: Asking the cluster
 
+    /// Status questions go through a session of their own, so that writers holding the shared
+    /// session's connections never delay them.
+    private let statusSession = URLSession(configuration: .ephemeral)
+
     /// What `member` reports as leader (its raft address), `nil` if it does not answer or knows none.
     func leader(asking member: Member) async -> String? {
-        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/status/leader"), answer.status == 200,
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(member.httpPort)/v1/status/leader")!)
+        request.timeoutInterval = 5
+        guard let (body, response) = try? await statusSession.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200,
+            let answer = Optional((status: 200, body: body)),
             let address = try? JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed) as? String, !address.isEmpty
         else { return nil }
         return address

@@ -87,7 +87,9 @@ public actor ServerNode {
     private var recentlyApplied: [UInt64: AppliedEntry] = [:]
     private var recentlyAppliedOrder: [UInt64] = []
     /// Requests sent to the leader (forwarded operations and read indexes), by request ID.
-    var pendingRequests: [UInt64: CheckedContinuation<ForwardResult, Never>] = [:]
+    var pendingRequests: [UInt64: (waiter: CheckedContinuation<ForwardResult, Never>, leader: NodeID, isWrite: Bool)] = [:]
+    /// The leader the pending requests were last checked against.
+    private var requestsLeader: NodeID = 0
     var nextRequestID: UInt64 = 1
     /// Servers this one can address: the configuration's and those met through `Hello`.
     var addressBook: [NodeID: Server] = [:]
@@ -257,6 +259,7 @@ public actor ServerNode {
     public nonisolated var isDurable: Bool { persistence.isDurable }
 
     func refreshStatus() {
+        abandonRequestsToFormerLeaders()
         let leader = raft.leader == 0 ? nil : (raft.configuration.server(raft.leader) ?? addressBook[raft.leader])
         status.withLock { status in
             if raft.role == .leader || (raft.leader != 0 && status.leader?.id != raft.leader) { status.lastContact = .now }
@@ -375,7 +378,7 @@ public actor ServerNode {
             if raft.role == .leader { return }
             let requestID = nextRequestID
             nextRequestID += 1
-            let result = await request(requestID, until: deadline) { enqueue(.read(requestID)) }
+            let result = await request(requestID, leader: raft.leader, isWrite: false, until: deadline) { enqueue(.read(requestID)) }
             if case .applied(let index) = result {
                 await waitUntilApplied(index)
                 return
@@ -393,29 +396,43 @@ public actor ServerNode {
         guard let leader = addressBook[raft.leader] else { throw .noLeader }
         let requestID = nextRequestID
         nextRequestID += 1
-        let result = await request(requestID, until: deadline) {
+        let isWrite = if case .command = operation { true } else { false }
+        let result = await request(requestID, leader: leader.id, isWrite: isWrite, until: deadline) {
             send(.forward(requestID: requestID, from: raft.id, operation: operation), to: leader)
         }
         if case .notLeader = result, ContinuousClock.now >= deadline { throw .noLeader }
         return result
     }
 
-    /// Registers a request, runs `start`, and waits for the answer or the deadline (answered
-    /// as `notLeader`).
-    private func request(_ requestID: UInt64, until deadline: ContinuousClock.Instant, start: () -> Void) async -> ForwardResult {
+    /// Registers a request to `leader`, runs `start`, and waits for the answer or the deadline
+    /// (answered as `notLeader`). If another leader takes over meanwhile, a write is answered
+    /// `leadershipLost` (the old leader may have committed it) and anything else `notLeader`
+    /// (ask the new one).
+    private func request(
+        _ requestID: UInt64, leader: NodeID, isWrite: Bool, until deadline: ContinuousClock.Instant, start: () -> Void
+    ) async -> ForwardResult {
         let timeout = Task { [weak self] in
             try? await Task.sleep(until: deadline)
             await self?.answer(requestID, .notLeader)
         }
         defer { timeout.cancel() }
         return await withCheckedContinuation { continuation in
-            pendingRequests[requestID] = continuation
+            pendingRequests[requestID] = (continuation, leader, isWrite)
             start()
         }
     }
 
     func answer(_ requestID: UInt64, _ result: ForwardResult) {
-        pendingRequests.removeValue(forKey: requestID)?.resume(returning: result)
+        pendingRequests.removeValue(forKey: requestID)?.waiter.resume(returning: result)
+    }
+
+    /// Answers the requests sent to a leader that is no longer the leader.
+    private func abandonRequestsToFormerLeaders() {
+        guard raft.leader != requestsLeader else { return }
+        requestsLeader = raft.leader
+        for (requestID, request) in pendingRequests where request.leader != raft.leader {
+            answer(requestID, request.isWrite ? .leadershipLost : .notLeader)
+        }
     }
 
     /// Waits until a leader is known, polling the core's view every few milliseconds; false
