@@ -174,7 +174,7 @@ public actor ServerNode {
             raft = Raft(options: options, hardState: hardState, snapshot: Snapshot(metadata: alone, data: snapshot?.data ?? []), entries: entries)
         }
         var machine = StateMachine(state: state)
-        if raft.configuration.voters == [raft.id] {
+        if raft.configuration.voters == [raft.id], !readOnly {
             do {
                 try Self.catchUpAlone(&raft, &machine, persistence: persistence)
             } catch {
@@ -190,7 +190,8 @@ public actor ServerNode {
         var addresses: [NodeID: Server] = [:]
         for server in raft.configuration.servers { addresses[server.id] = server }
         addressBook = addresses
-        let role = raft.role
+        // A read-only replay leads its own view: it answers every read itself.
+        let role = readOnly ? Role.leader : raft.role
         let configuration = raft.configuration
         let (commit, applied, last) = (raft.commitIndex, machine.state.index, raft.lastIndex)
         status.withLock { status in
