@@ -6,11 +6,11 @@ import CaravanStorage
 import Foundation
 
 /// `caravan operator`: tools that read a server's files.
-struct OperatorCommand: ParsableCommand {
+struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
-        abstract: "Inspect a server's log and snapshots.",
-        subcommands: [LogCommand.self, SnapshotCommand.self]
+        abstract: "Inspect a server's log and snapshots; manage the raft peers.",
+        subcommands: [LogCommand.self, SnapshotCommand.self, RaftOperatorCommand.self]
     )
 
     struct LogCommand: ParsableCommand {
@@ -46,7 +46,8 @@ struct LogInspect: ParsableCommand {
         while next <= last {
             let end = min(last, next + 1023)
             for entry in try log.entries(from: next, to: end) {
-                print("\(entry.index) term=\(entry.term) bytes=\(entry.data.count) \(EntryDescription(entry.data))")
+                let description = entry.kind == .command ? String(describing: EntryDescription(entry.data)) : "raft \(entry.kind)"
+                print("\(entry.index) term=\(entry.term) bytes=\(entry.data.count) \(description)")
             }
             next = end + 1
         }

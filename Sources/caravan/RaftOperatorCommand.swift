@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `caravan operator raft`: the cluster's membership, through a server's HTTP API.
+struct RaftOperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raft",
+        abstract: "List, remove and hand leadership between the raft peers.",
+        subcommands: [ListPeers.self, RemovePeer.self, TransferLeadership.self]
+    )
+
+    /// Where the server's HTTP API is, as Nomad's CLI takes it.
+    struct Address: ParsableArguments {
+        @Option(name: .customLong("address", withSingleDash: true), help: "The HTTP API (default: $NOMAD_ADDR or http://127.0.0.1:4646).")
+        var address = ProcessInfo.processInfo.environment["NOMAD_ADDR"] ?? "http://127.0.0.1:4646"
+
+        /// Sends one request; a non-200 answer is printed and ends the command with status 1.
+        func request(_ method: String, _ path: String) async throws -> Data {
+            guard let url = URL(string: address.trimmingCharacters(in: ["/"]) + path) else {
+                throw ValidationError("-address must be a URL, got \(address)")
+            }
+            var request = URLRequest(url: url)
+            request.httpMethod = method
+            let (body, response): (Data, URLResponse)
+            do {
+                (body, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                print("Error: cannot reach \(address): \(error.localizedDescription)")
+                throw ExitCode.failure
+            }
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            guard status == 200 else {
+                print("Error: \(status) \(String(decoding: body, as: UTF8.self))")
+                throw ExitCode.failure
+            }
+            return body
+        }
+    }
+
+    /// Which peer a command is about: its ID (name) or its raft address.
+    struct Peer: ParsableArguments {
+        @Option(name: .customLong("peer-id", withSingleDash: true), help: "The peer's ID (its -node-id).")
+        var id: String?
+
+        @Option(name: .customLong("peer-address", withSingleDash: true), help: "The peer's raft address, HOST:PORT.")
+        var address: String?
+
+        func validate() throws {
+            guard (id == nil) != (address == nil) else { throw ValidationError("give exactly one of -peer-id and -peer-address") }
+        }
+
+        var query: String {
+            let allowed = CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+"])
+            if let id { return "id=" + (id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id) }
+            return "address=" + (address!.addingPercentEncoding(withAllowedCharacters: allowed) ?? address!)
+        }
+    }
+
+    /// `caravan operator raft list-peers`: one line per server of the configuration.
+    struct ListPeers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list-peers", abstract: "Show the raft configuration.")
+
+        @OptionGroup var server: Address
+
+        func run() async throws {
+            let body = try await server.request("GET", "/v1/operator/raft/configuration")
+            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                let servers = object["Servers"] as? [[String: Any]]
+            else {
+                print("Error: the server's answer is not a raft configuration")
+                throw ExitCode.failure
+            }
+            var rows = [["Node", "ID", "Address", "State", "Voter", "RaftProtocol"]]
+            for server in servers {
+                rows.append([
+                    server["Node"] as? String ?? "", server["ID"] as? String ?? "", server["Address"] as? String ?? "",
+                    server["Leader"] as? Bool == true ? "leader" : "follower", String(server["Voter"] as? Bool ?? false),
+                    server["RaftProtocol"] as? String ?? "",
+                ])
+            }
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
+            for row in rows {
+                let padded = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                print(padded.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression))
+            }
+        }
+    }
+
+    /// `caravan operator raft remove-peer`.
+    struct RemovePeer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-peer", abstract: "Remove a server from the raft configuration.")
+
+        @OptionGroup var server: Address
+        @OptionGroup var peer: Peer
+
+        func run() async throws {
+            _ = try await server.request("DELETE", "/v1/operator/raft/peer?" + peer.query)
+            print("Removed peer with \(peer.id.map { "id \"\($0)\"" } ?? "address \"\(peer.address!)\"")")
+        }
+    }
+
+    /// `caravan operator raft transfer-leadership`.
+    struct TransferLeadership: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transfer-leadership", abstract: "Hand the leadership to another voter.")
+
+        @OptionGroup var server: Address
+        @OptionGroup var peer: Peer
+
+        func run() async throws {
+            _ = try await server.request("PUT", "/v1/operator/raft/transfer-leadership?" + peer.query)
+            print("Leadership transfer to \(peer.id ?? peer.address!) started")
+        }
+    }
+}
