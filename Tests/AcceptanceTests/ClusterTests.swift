@@ -81,6 +81,26 @@ struct ClusterTests {
         #expect(configuration.map(\.name).sorted() == ["s1", "s2", "s3"] && configuration.allSatisfy(\.voter))
     }
 
+    @Test("caravan operator raft lists the peers and hands leadership to a follower")
+    func operatorCommands() async throws {
+        let cluster = ClusterProcesses()
+        try cluster.bootstrap(3)
+        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let leader = try #require(await cluster.agreedLeader())
+        let follower = try #require(cluster.members.first { $0.name != leader.name })
+        let address = "http://127.0.0.1:\(follower.httpPort)"
+        let peers = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
+        #expect(peers.status == 0, "\(peers.output)")
+        let rows = peers.output.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(rows.map { String($0[0]) }.sorted() == ["s1", "s2", "s3"])
+        #expect(rows.filter { $0[3] == "leader" }.map { String($0[0]) } == [leader.name])
+        let transfer = try AgentProcess.run(["operator", "raft", "transfer-leadership", "-peer-id", follower.name, "-address", address])
+        #expect(transfer.status == 0, "\(transfer.output)")
+        #expect(await eventually { await cluster.agreedLeader()?.name == follower.name })
+        let unknown = try AgentProcess.run(["operator", "raft", "remove-peer", "-peer-id", "nobody", "-address", address])
+        #expect(unknown.status != 0 && unknown.output.contains("no server with id nobody"))
+    }
+
     @Test("kill -9 of the leader during 16 writers: a new leader soon, no acknowledged write lost, the old leader catches up")
     func leaderFailover() async throws {
         let cluster = ClusterProcesses()
