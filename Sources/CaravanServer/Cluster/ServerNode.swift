@@ -76,6 +76,8 @@ public actor ServerNode {
     private var processing = false
     /// Whether the raft core led at the last look, to notice it stepping down.
     private var wasLeader = false
+    /// The term and vote last persisted.
+    private var durableVote: (term: UInt64, vote: NodeID) = (0, 0)
     /// Local proposals waiting for their entry to apply, by index, with the term they were proposed in.
     private var proposals: [UInt64: (term: UInt64, waiter: CheckedContinuation<AppliedEntry, any Error>)] = [:]
     /// Followers' forwarded writes this leader proposed, by index: whom to answer.
@@ -183,6 +185,7 @@ public actor ServerNode {
         }
         self.raft = raft
         self.machine = machine
+        durableVote = (raft.term, raft.vote)
         store = StateStore(machine.state)
         if raft.configuration.isEmpty {
             discovery = Discovery(expect: membership.bootstrapExpect, join: membership.join)
@@ -296,6 +299,7 @@ public actor ServerNode {
             return
         }
         raft = Raft(options: raftOptions, hardState: hardState, snapshot: nil, entries: entries)
+        durableVote = (hardState.term, hardState.vote)
         for server in configuration.servers { addressBook[server.id] = server }
         discovery = nil
         refreshStatus()
@@ -471,7 +475,14 @@ public actor ServerNode {
                 if inbox.isEmpty { break } else { continue }
             }
             let ready = raft.ready()
-            let continuesSnapshot = ready.snapshot.map { raft.firstIndex > $0.metadata.index + 1 || raft.lastIndex > $0.metadata.index } ?? false
+            let continuesSnapshot = ready.snapshot.map { raft.lastIndex > $0.metadata.index } ?? false
+            // A leader sends before it syncs, so its own write overlaps the followers' (thesis
+            // §10.2.1): it counts itself towards a quorum only for what it has persisted, and its
+            // term and vote were made durable while it was a candidate. Everyone else promises
+            // what is on disk, so sends after.
+            let sendsFirst =
+                raft.role == .leader && ready.hardState.map { $0.term == durableVote.term && $0.vote == durableVote.vote } ?? true
+            if sendsFirst { send(ready.messages) }
             do {
                 _ = try await persistence.persist(
                     snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState, logContinuesSnapshot: continuesSnapshot)
@@ -479,11 +490,12 @@ public actor ServerNode {
                 fail(String(describing: error))
                 break
             }
+            if let hardState = ready.hardState { durableVote = (hardState.term, hardState.vote) }
             if !ready.entries.isEmpty {
                 statistics.batches += 1
                 statistics.entries += ready.entries.count
             }
-            send(ready.messages)
+            if !sendsFirst { send(ready.messages) }
             if let snapshot = ready.snapshot { install(snapshot) }
             apply(ready.committedEntries)
             for read in ready.readStates { answer(read.requestID, .applied(read.index)) }
