@@ -77,12 +77,12 @@ final class AgentProcess {
     }
 
     /// Sends one request; returns the status and body (`nil` if the connection failed).
-    func request(_ method: String, _ path: String, body: Data? = nil) async -> (status: Int, body: Data)? {
+    func request(_ method: String, _ path: String, body: Data? = nil) async -> Answer? {
         await Self.request(port: port, method, path, body: body)
     }
 
     /// Sends one request to the agent on `port`.
-    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil) async -> (status: Int, body: Data)? {
+    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil) async -> Answer? {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
@@ -90,6 +90,13 @@ final class AgentProcess {
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
             return nil
         }
-        return (http.statusCode, data)
+        return Answer(status: http.statusCode, body: data, index: (http.value(forHTTPHeaderField: "X-Nomad-Index")).flatMap { Int($0) })
+    }
+
+    /// An HTTP answer: status, body and `X-Nomad-Index`.
+    struct Answer {
+        let status: Int
+        let body: Data
+        let index: Int?
     }
 }

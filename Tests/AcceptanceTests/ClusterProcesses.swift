@@ -111,7 +111,7 @@ final class ClusterProcesses {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(member.httpPort)/v1/status/leader")!)
         request.timeoutInterval = 5
         guard let (body, response) = try? await statusSession.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200,
-            let answer = Optional((status: 200, body: body)),
+            let answer = Optional(AgentProcess.Answer(status: 200, body: body, index: nil)),
             let address = try? JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed) as? String, !address.isEmpty
         else { return nil }
         return address

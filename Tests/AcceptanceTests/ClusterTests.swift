@@ -79,6 +79,17 @@ struct ClusterTests {
         }
         let configuration = try #require(await cluster.configuration(asking: follower))
         #expect(configuration.map(\.name).sorted() == ["s1", "s2", "s3"] && configuration.allSatisfy(\.voter))
+
+        // A stale blocking query on a follower parks until a write through the leader reaches it.
+        let seen = try #require(await AgentProcess.request(port: follower.httpPort, "GET", "/v1/nodes?stale"))
+        let index = try #require(seen.index)
+        async let woken = AgentProcess.request(port: follower.httpPort, "GET", "/v1/nodes?stale&index=\(index)&wait=20s")
+        let write2 = await AgentProcess.request(
+            port: leader.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("wakes-follower"))
+        #expect(write2?.status == 200)
+        let answer = try #require(await woken)
+        #expect(answer.index.map { $0 > index } == true)
+        #expect(String(decoding: answer.body, as: UTF8.self).contains("wakes-follower"))
     }
 
     @Test("caravan operator raft lists the peers and hands leadership to a follower")
