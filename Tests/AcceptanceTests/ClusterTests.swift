@@ -62,11 +62,38 @@ struct ClusterTests {
         var value: [Int] { ports.withLock { $0 } }
     }
 
-    @Test("three agents elect a leader; a write sent to a follower is readable on all three")
-    func writeThroughFollower() async throws {
-        let cluster = ClusterProcesses()
+    /// A three-server cluster that has elected a leader.
+    static func electedCluster(flags: [String] = []) async throws -> ClusterProcesses {
+        let cluster = ClusterProcesses(flags: flags)
         try cluster.bootstrap(3)
         #expect(await eventually { await cluster.agreedLeader() != nil })
+        return cluster
+    }
+
+    /// Starts `count` writers on the cluster's running members; the test updates `ports` as
+    /// members stop and start.
+    static func startWriting(_ count: Int, to cluster: ClusterProcesses) -> (Writers, RunningPorts, Task<Void, Never>) {
+        let ports = RunningPorts()
+        ports.set(cluster.running.map(\.httpPort))
+        let writers = Writers()
+        return (writers, ports, writers.run(count: count, ports: { ports.value }))
+    }
+
+    /// Stops the writers and checks that every write they saw acknowledged is on each running member.
+    static func stopAndCheck(_ writers: Writers, _ writing: Task<Void, Never>, on cluster: ClusterProcesses) async -> Set<String> {
+        await writers.stop()
+        await writing.value
+        let acknowledged = await writers.acknowledged
+        for member in cluster.running {
+            let listed = await cluster.nodeIDs(asking: member) ?? []
+            #expect(acknowledged.subtracting(listed).isEmpty, "\(member.name) lacks \(acknowledged.subtracting(listed).count) acknowledged writes")
+        }
+        return acknowledged
+    }
+
+    @Test("three agents elect a leader; a write sent to a follower is readable on all three")
+    func writeThroughFollower() async throws {
+        let cluster = try await Self.electedCluster()
         let leader = try #require(await cluster.agreedLeader())
         let follower = try #require(cluster.members.first { $0.name != leader.name })
         let write = await AgentProcess.request(
@@ -94,9 +121,7 @@ struct ClusterTests {
 
     @Test("caravan operator raft lists the peers and hands leadership to a follower")
     func operatorCommands() async throws {
-        let cluster = ClusterProcesses()
-        try cluster.bootstrap(3)
-        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let cluster = try await Self.electedCluster()
         let leader = try #require(await cluster.agreedLeader())
         let follower = try #require(cluster.members.first { $0.name != leader.name })
         let address = "http://127.0.0.1:\(follower.httpPort)"
@@ -114,13 +139,8 @@ struct ClusterTests {
 
     @Test("kill -9 of the leader during 16 writers: a new leader soon, no acknowledged write lost, the old leader catches up")
     func leaderFailover() async throws {
-        let cluster = ClusterProcesses()
-        try cluster.bootstrap(3)
-        #expect(await eventually { await cluster.agreedLeader() != nil })
-        let ports = RunningPorts()
-        ports.set(cluster.running.map(\.httpPort))
-        let writers = Writers()
-        let writing = writers.run(count: 16, ports: { ports.value })
+        let cluster = try await Self.electedCluster()
+        let (writers, ports, writing) = Self.startWriting(16, to: cluster)
         var failovers: [Duration] = []
         for _ in 0..<Self.failoverRounds {
             let before = await writers.acknowledged.count
@@ -137,13 +157,7 @@ struct ClusterTests {
             ports.set(cluster.running.map(\.httpPort))
             #expect(await eventually { await cluster.agreedLeader() != nil })
         }
-        await writers.stop()
-        await writing.value
-        let acknowledged = await writers.acknowledged
-        for member in cluster.members {
-            let listed = await cluster.nodeIDs(asking: member) ?? []
-            #expect(acknowledged.subtracting(listed).isEmpty, "\(member.name) lacks \(acknowledged.subtracting(listed).count) acknowledged writes")
-        }
+        let acknowledged = await Self.stopAndCheck(writers, writing, on: cluster)
         let sorted = failovers.sorted()
         let report =
             "failover over \(sorted.count) leader kills: p50 \(sorted[sorted.count / 2]), p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]), max \(sorted.last!); \(acknowledged.count) writes acknowledged"
@@ -153,9 +167,7 @@ struct ClusterTests {
 
     @Test("a server that fell behind the compacted log catches up by snapshot")
     func catchUpBySnapshot() async throws {
-        let cluster = ClusterProcesses(flags: ["-snapshot-interval", "64", "-raft-trailing-logs", "16"])
-        try cluster.bootstrap(3)
-        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let cluster = try await Self.electedCluster(flags: ["-snapshot-interval", "64", "-raft-trailing-logs", "16"])
         let leader = try #require(await cluster.agreedLeader())
         let lagging = try #require(cluster.members.first { $0.name != leader.name })
         cluster.kill(lagging.name)
@@ -172,13 +184,8 @@ struct ClusterTests {
 
     @Test("a fourth server is added and another removed while writes continue")
     func membershipChangesUnderWrites() async throws {
-        let cluster = ClusterProcesses()
-        try cluster.bootstrap(3)
-        #expect(await eventually { await cluster.agreedLeader() != nil })
-        let ports = RunningPorts()
-        ports.set(cluster.running.map(\.httpPort))
-        let writers = Writers()
-        let writing = writers.run(count: 8, ports: { ports.value })
+        let cluster = try await Self.electedCluster()
+        let (writers, ports, writing) = Self.startWriting(8, to: cluster)
         let leader = try #require(await cluster.agreedLeader())
         let fourth = try cluster.addServer()
         ports.set(cluster.running.map(\.httpPort))
@@ -194,20 +201,12 @@ struct ClusterTests {
         ports.set(cluster.running.map(\.httpPort))
         let after = await writers.acknowledged.count
         #expect(await eventually { await writers.acknowledged.count >= after + 50 }, "writes continue on the new configuration")
-        await writers.stop()
-        await writing.value
-        let acknowledged = await writers.acknowledged
-        for member in cluster.running {
-            let listed = await cluster.nodeIDs(asking: member) ?? []
-            #expect(acknowledged.subtracting(listed).isEmpty, "\(member.name) lacks acknowledged writes")
-        }
+        _ = await Self.stopAndCheck(writers, writing, on: cluster)
     }
 
     @Test("with no quorum a write answers 500 No cluster leader instead of hanging")
     func noLeader() async throws {
-        let cluster = ClusterProcesses()
-        try cluster.bootstrap(3)
-        #expect(await eventually { await cluster.agreedLeader() != nil })
+        let cluster = try await Self.electedCluster()
         let survivor = cluster.members[0]
         for member in cluster.members.dropFirst() { cluster.kill(member.name) }
         #expect(await eventually { await cluster.leader(asking: survivor) == nil })

@@ -80,7 +80,7 @@ public struct DataDirectory: Sendable {
     /// Rebuilds the state: the newest snapshot that decodes and that the log continues (at or
     /// before `index`, when given), then the log's entries after it, up to `index` or the end.
     public func recover(options: WALOptions, to index: UInt64? = nil) throws(RecoveryError) -> Recovery {
-        do {
+        try Self.reportingRecoveryErrors {
             let newest = try snapshots.loadNewest(through: index ?? .max) { try StateSnapshot(decoding: $0.state) }
             var wal = options
             if index != nil { wal.readOnly = true }
@@ -106,14 +106,6 @@ public struct DataDirectory: Sendable {
                 skippedSnapshots: newest?.skipped ?? [],
                 entriesReplayed: Int(end - start)
             )
-        } catch let error as RecoveryError {
-            throw error
-        } catch let error as StorageError {
-            throw .storage(error)
-        } catch let error as LogError {
-            throw .gap("reading the log: \(error)")
-        } catch {
-            throw .gap(String(describing: error))
         }
     }
 }
@@ -141,7 +133,7 @@ extension DataDirectory {
     /// Opens the directory for a raft server. Nothing is applied here: raft hands the committed
     /// entries after the snapshot to the state machine once it knows the commit index.
     public func recoverForRaft(options: WALOptions) throws(RecoveryError) -> RaftRecovery {
-        do {
+        try Self.reportingRecoveryErrors {
             let newest = try snapshots.loadNewest { try StateSnapshot(decoding: $0.state) }
             let start = newest?.snapshot.index ?? 0
             var log = try WriteAheadLog(directory: wal, options: options, firstIndex: start + 1)
@@ -164,6 +156,15 @@ extension DataDirectory {
             return RaftRecovery(
                 snapshot: newest?.snapshot, state: newest?.value ?? StateSnapshot(), log: log, entries: entries,
                 termAndVote: try stable.load(), skippedSnapshots: newest?.skipped ?? [], discardedEntries: discarded)
+        }
+    }
+}
+
+extension DataDirectory {
+    /// Runs a recovery, turning whatever it throws into a ``RecoveryError``.
+    fileprivate static func reportingRecoveryErrors<T>(_ body: () throws -> T) throws(RecoveryError) -> T {
+        do {
+            return try body()
         } catch let error as RecoveryError {
             throw error
         } catch let error as StorageError {
