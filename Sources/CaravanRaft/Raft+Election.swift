@@ -39,6 +39,7 @@ extension Raft {
                 return
             }
             transferee = 0
+            handOverIfRemoved()
         }
         if heartbeatElapsed >= options.heartbeatTicks {
             heartbeatElapsed = 0

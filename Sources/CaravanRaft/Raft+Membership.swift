@@ -59,11 +59,6 @@ extension Raft {
     private mutating func changeConfiguration(to next: Configuration) {
         configuration = next
         guard role == .leader else { return }
-        guard next.isVoter(id) else {
-            // Removed (or demoted): hand over by stepping down; the others elect a leader.
-            becomeFollower(term: term, leader: 0)
-            return
-        }
         for server in next.servers where server.id != id && progress[server.id] == nil {
             var follower = Progress(next: log.lastIndex + 1, inflights: newInflights())
             follower.recentActive = true
@@ -72,7 +67,20 @@ extension Raft {
         }
         for peer in progress.keys where !next.contains(peer) { progress[peer] = nil }
         if transferee != 0, !next.isVoter(transferee) { transferee = 0 }
+        handOverIfRemoved()
         if maybeCommit() { needsBroadcast = true }
+    }
+
+    /// A leader that is no longer a voter hands leadership to the voter with the most of its
+    /// log. Stepping down at once would strand the others: they learn that the change committed
+    /// only from this leader, and until then their configuration still counts this server, whose
+    /// vote a log longer than theirs withholds. It keeps replicating, refusing proposals, until
+    /// the new leader's vote request deposes it; a transfer that stalls is retried.
+    mutating func handOverIfRemoved() {
+        guard role == .leader, !configuration.isVoter(id), transferee == 0 else { return }
+        let voters = configuration.voters.filter { progress[$0] != nil }
+        guard let target = voters.max(by: { progress[$0]!.match < progress[$1]!.match }) else { return }
+        try? transferLeadership(to: target)
     }
 
     /// Promotes one non-voter whose log has caught up with the commit index.

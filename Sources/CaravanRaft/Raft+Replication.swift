@@ -29,6 +29,7 @@ extension Raft {
             return
         }
         let wasPaused = follower.isPaused
+        let transferring = transferee
         if follower.acknowledge(message.index) {
             switch follower.state {
             case .probe:
@@ -48,7 +49,8 @@ extension Raft {
                 sendAppend(to: message.from)
             }
             while sendAppend(to: message.from, evenIfEmpty: false) {}
-            if message.from == transferee, progress[message.from]!.match == log.lastIndex {
+            // A transfer that started while handling this answer has sent TimeoutNow already.
+            if message.from == transferring, message.from == transferee, progress[message.from]!.match == log.lastIndex {
                 send(Message(kind: .timeoutNow, from: id, to: message.from, term: term))
             }
         } else {

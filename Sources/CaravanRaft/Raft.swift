@@ -66,8 +66,8 @@ public struct Raft: Sendable {
     var persistedHardState: HardState
 
     /// A server restored from what its runtime persisted: the hard state, the newest snapshot
-    /// (its data may be empty when the runtime cannot afford to keep it; it is then asked for
-    /// one before the first transfer), and the log entries kept after compaction.
+    /// (with its data: it is what a follower behind the compaction point is sent), and the log
+    /// entries kept after compaction.
     public init(options: RaftOptions, hardState: HardState, snapshot: Snapshot?, entries: [LogEntry]) {
         id = options.id
         self.options = options
