@@ -4,19 +4,16 @@ import Hummingbird
 
 /// `/v1/status/*` and `/v1/operator/raft/*`: who leads, who the peers are, and membership changes.
 extension CaravanAPI {
-    /// `GET /v1/status/leader`: the leader's raft address as a JSON string, `""` when none is
-    /// known; a server without peers reports its configured RPC address, as Nomad `-dev` does.
+    /// `GET /v1/status/leader`: the leader's raft address as a JSON string, `""` when none is known.
     func statusLeader() -> Response {
         let status = node.clusterStatus
-        var address = status.leader?.raftAddress ?? ""
-        if status.isLeader, address.isEmpty { address = configuration.leaderAddress }
-        return Responses.json(JSONValue.string(address), index: status.appliedIndex)
+        return Responses.json(JSONValue.string(status.leader.map(rpcAddress) ?? ""), index: status.appliedIndex)
     }
 
     /// `GET /v1/status/peers`: the voters' raft addresses.
     func statusPeers() -> Response {
         let status = node.clusterStatus
-        let peers = status.configuration.servers.filter(\.isVoter).map { JSONValue.string($0.raftAddress) }
+        let peers = status.configuration.servers.filter(\.isVoter).map { JSONValue.string(rpcAddress($0)) }
         return Responses.json(JSONValue.array(peers), index: status.appliedIndex)
     }
 
@@ -25,7 +22,7 @@ extension CaravanAPI {
         let status = node.clusterStatus
         let servers = status.configuration.servers.map { server -> JSONValue in
             .object([
-                "Address": .string(server.raftAddress),
+                "Address": .string(rpcAddress(server)),
                 "ID": .string(server.name),
                 "Leader": .bool(server.id == status.leader?.id),
                 "Node": .string(server.name),
@@ -75,6 +72,12 @@ extension CaravanAPI {
             throw APIError(error)
         }
         return Responses.empty(index: node.clusterStatus.appliedIndex)
+    }
+
+    /// A server's raft address; a server without peers (it has none) reports the configured RPC
+    /// address, as Nomad `-dev` does.
+    private func rpcAddress(_ server: Server) -> String {
+        server.raftAddress.isEmpty ? configuration.leaderAddress : server.raftAddress
     }
 
     /// The configuration member that `?id=` (its name) or `?address=` names.
