@@ -1,7 +1,6 @@
 public import CaravanRaft
 public import CaravanState
 import CaravanStorage
-import NIOPosix
 import Synchronization
 
 /// Why a write (or a read that must see the leader's state) could not be carried out.
@@ -62,47 +61,47 @@ public actor ServerNode {
     public nonisolated let recoveredTornBytes: Int
     public nonisolated let membership: ClusterMembership
     let timing: ClusterTiming
-    private let status = Mutex(ClusterStatus())
+    let status = Mutex(ClusterStatus())
 
     var raft: Raft
-    private let raftOptions: RaftOptions
-    private var machine: StateMachine
+    let raftOptions: RaftOptions
+    var machine: StateMachine
     let persistence: RaftPersistence
-    private let readOnly: Bool
+    let readOnly: Bool
     var failure: String?
 
     /// Inputs waiting for the processing loop.
     var inbox: [Input] = []
-    private var processing = false
+    var processing = false
     /// Whether the raft core led at the last look, to notice it stepping down.
-    private var wasLeader = false
+    var wasLeader = false
     /// The term and vote last persisted.
-    private var durableVote: (term: UInt64, vote: NodeID) = (0, 0)
+    var durableVote: (term: UInt64, vote: NodeID) = (0, 0)
     /// Local proposals waiting for their entry to apply, by index, with the term they were proposed in.
-    private var proposals: [UInt64: (term: UInt64, waiter: CheckedContinuation<AppliedEntry, any Error>)] = [:]
+    var proposals: [UInt64: (term: UInt64, waiter: CheckedContinuation<AppliedEntry, any Error>)] = [:]
     /// Followers' forwarded writes this leader proposed, by index: whom to answer.
-    private var forwarded: [UInt64: (from: NodeID, requestID: UInt64, term: UInt64)] = [:]
+    var forwarded: [UInt64: (from: NodeID, requestID: UInt64, term: UInt64)] = [:]
     /// Tasks waiting for the applied index to reach a value.
-    private var applyWaiters: [(index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
+    var applyWaiters: [(index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
     /// Recently applied results, so a follower whose forwarded write the leader applied can
     /// answer with what applying it did.
-    private var recentlyApplied: [UInt64: AppliedEntry] = [:]
-    private var recentlyAppliedOrder: [UInt64] = []
+    var recentlyApplied: [UInt64: AppliedEntry] = [:]
+    var recentlyAppliedOrder: [UInt64] = []
     /// Requests sent to the leader (forwarded operations and read indexes), by request ID.
     var pendingRequests: [UInt64: (waiter: CheckedContinuation<ForwardResult, Never>, leader: NodeID, isWrite: Bool)] = [:]
     /// The leader the pending requests were last checked against.
-    private var requestsLeader: NodeID = 0
+    var requestsLeader: NodeID = 0
     var nextRequestID: UInt64 = 1
     /// Servers this one can address: the configuration's and those met through `Hello`.
     var addressBook: [NodeID: Server] = [:]
     var transport: PeerTransport?
-    private var ticker: Task<Void, Never>?
+    var ticker: Task<Void, Never>?
     var discovery: Discovery?
 
-    private let durability: DurabilityOptions
-    private var snapshotting = false
-    private var snapshotDue: UInt64
-    public private(set) var statistics = WriteStatistics()
+    let durability: DurabilityOptions
+    var snapshotting = false
+    var snapshotDue: UInt64
+    public internal(set) var statistics = WriteStatistics()
 
     /// One input to the processing loop.
     enum Input {
@@ -209,7 +208,7 @@ public actor ServerNode {
 
     /// A server alone in its configuration elects itself and applies its whole log before it
     /// serves anything, so a restart shows the state it stopped with.
-    private static func catchUpAlone(_ raft: inout Raft, _ machine: inout StateMachine, persistence: RaftPersistence) throws {
+    static func catchUpAlone(_ raft: inout Raft, _ machine: inout StateMachine, persistence: RaftPersistence) throws {
         raft.campaign()
         while raft.hasReady {
             let ready = raft.ready()
@@ -303,447 +302,5 @@ public actor ServerNode {
         for server in configuration.servers { addressBook[server.id] = server }
         discovery = nil
         refreshStatus()
-    }
-
-    // MARK: Writes
-
-    /// Commits `command` through the leader and applies it; returns what applying it did here.
-    public func submit(_ command: Command) async throws(SubmitError) -> AppliedEntry {
-        guard !readOnly else { throw .readOnly }
-        let data = command.encoded()
-        let deadline = ContinuousClock.now + timing.leaderWait
-        while true {
-            if let failure { throw .storage(failure) }
-            if raft.role == .leader {
-                do {
-                    return try await withCheckedThrowingContinuation { enqueue(.propose(data, $0)) }
-                } catch let error as SubmitError {
-                    if case .noLeader = error { continue }
-                    throw error
-                } catch {
-                    throw .storage(String(describing: error))
-                }
-            }
-            switch try await forwardToLeader(.command(data), until: deadline) {
-            case .applied(let index):
-                await waitUntilApplied(index)
-                return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
-            case .failed(let reason):
-                throw .storage(reason)
-            case .leadershipLost:
-                throw .leadershipLost
-            case .notLeader:
-                continue
-            }
-        }
-    }
-
-    /// Carries out a membership change or a leadership transfer on the leader.
-    public func changeMembership(_ operation: ConfigurationChange) async throws(SubmitError) {
-        try await runOnLeader(.configuration(operation))
-    }
-
-    /// Hands leadership to `target`; returns once the transfer has started.
-    public func transferLeadership(to target: NodeID) async throws(SubmitError) {
-        try await runOnLeader(.transferLeadership(target))
-    }
-
-    private func runOnLeader(_ operation: ForwardedOperation) async throws(SubmitError) {
-        guard !readOnly else { throw .readOnly }
-        let deadline = ContinuousClock.now + timing.leaderWait
-        while true {
-            let result: ForwardResult
-            if raft.role == .leader {
-                result = await withCheckedContinuation { enqueue(.local(operation, $0)) }
-            } else {
-                result = try await forwardToLeader(operation, until: deadline)
-            }
-            switch result {
-            case .applied(let index):
-                await waitUntilApplied(index)
-                return
-            case .failed(let reason):
-                throw .rejected(reason)
-            case .leadershipLost:
-                throw .leadershipLost
-            case .notLeader:
-                guard ContinuousClock.now < deadline else { throw .noLeader }
-                try? await Task.sleep(for: .milliseconds(10))
-            }
-        }
-    }
-
-    /// Waits until this server has applied everything the leader had committed when the call
-    /// was made (ReadIndex), so a read after it sees every write acknowledged before it.
-    public func readBarrier() async throws(SubmitError) {
-        if raft.role == .leader || readOnly { return }
-        let deadline = ContinuousClock.now + timing.leaderWait
-        while true {
-            guard try await waitForLeader(until: deadline) else { throw .noLeader }
-            if raft.role == .leader { return }
-            let requestID = nextRequestID
-            nextRequestID += 1
-            let result = await request(requestID, leader: raft.leader, isWrite: false, until: deadline) { enqueue(.read(requestID)) }
-            if case .applied(let index) = result {
-                await waitUntilApplied(index)
-                return
-            }
-            guard ContinuousClock.now < deadline else { throw .noLeader }
-        }
-    }
-
-    /// Sends `operation` to the leader and waits for its answer, until `deadline`.
-    private func forwardToLeader(_ operation: ForwardedOperation, until deadline: ContinuousClock.Instant) async throws(SubmitError)
-        -> ForwardResult
-    {
-        guard try await waitForLeader(until: deadline) else { throw .noLeader }
-        if raft.role == .leader { return .notLeader }
-        guard let leader = addressBook[raft.leader] else { throw .noLeader }
-        let requestID = nextRequestID
-        nextRequestID += 1
-        let isWrite = if case .command = operation { true } else { false }
-        let result = await request(requestID, leader: leader.id, isWrite: isWrite, until: deadline) {
-            send(.forward(requestID: requestID, from: raft.id, operation: operation), to: leader)
-        }
-        if case .notLeader = result, ContinuousClock.now >= deadline { throw .noLeader }
-        return result
-    }
-
-    /// Registers a request to `leader`, runs `start`, and waits for the answer or the deadline
-    /// (answered as `notLeader`). If another leader takes over meanwhile, a write is answered
-    /// `leadershipLost` (the old leader may have committed it) and anything else `notLeader`
-    /// (ask the new one).
-    private func request(
-        _ requestID: UInt64, leader: NodeID, isWrite: Bool, until deadline: ContinuousClock.Instant, start: () -> Void
-    ) async -> ForwardResult {
-        let timeout = Task { [weak self] in
-            try? await Task.sleep(until: deadline)
-            await self?.answer(requestID, .notLeader)
-        }
-        defer { timeout.cancel() }
-        return await withCheckedContinuation { continuation in
-            pendingRequests[requestID] = (continuation, leader, isWrite)
-            start()
-        }
-    }
-
-    func answer(_ requestID: UInt64, _ result: ForwardResult) {
-        pendingRequests.removeValue(forKey: requestID)?.waiter.resume(returning: result)
-    }
-
-    /// Answers the requests sent to a leader that is no longer the leader.
-    private func abandonRequestsToFormerLeaders() {
-        guard raft.leader != requestsLeader else { return }
-        requestsLeader = raft.leader
-        for (requestID, request) in pendingRequests where request.leader != raft.leader {
-            answer(requestID, request.isWrite ? .leadershipLost : .notLeader)
-        }
-    }
-
-    /// Waits until a leader is known, polling the core's view every few milliseconds; false
-    /// when the deadline passed without one.
-    private func waitForLeader(until deadline: ContinuousClock.Instant) async throws(SubmitError) -> Bool {
-        while raft.leader == 0 || (raft.role != .leader && addressBook[raft.leader] == nil) {
-            if let failure { throw .storage(failure) }
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
-    func waitUntilApplied(_ index: UInt64) async {
-        guard machine.state.index < index else { return }
-        await withCheckedContinuation { applyWaiters.append((index, $0)) }
-    }
-
-    // MARK: The processing loop
-
-    func enqueue(_ input: Input) {
-        inbox.append(input)
-        guard !processing else { return }
-        processing = true
-        Task { await self.process() }
-    }
-
-    private func process() async {
-        while failure == nil {
-            let inputs = inbox
-            inbox = []
-            handle(inputs)
-            noticeLeadershipLoss()
-            guard raft.hasReady else {
-                if inbox.isEmpty { break } else { continue }
-            }
-            let ready = raft.ready()
-            let continuesSnapshot = ready.snapshot.map { raft.lastIndex > $0.metadata.index } ?? false
-            // A leader sends before it syncs, so its own write overlaps the followers' (thesis
-            // §10.2.1): it counts itself towards a quorum only for what it has persisted, and its
-            // term and vote were made durable while it was a candidate. Everyone else promises
-            // what is on disk, so sends after.
-            let sendsFirst =
-                raft.role == .leader && ready.hardState.map { $0.term == durableVote.term && $0.vote == durableVote.vote } ?? true
-            if sendsFirst { send(ready.messages) }
-            do {
-                _ = try await persistence.persist(
-                    snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState, logContinuesSnapshot: continuesSnapshot)
-            } catch {
-                fail(String(describing: error))
-                break
-            }
-            if let hardState = ready.hardState { durableVote = (hardState.term, hardState.vote) }
-            if !ready.entries.isEmpty {
-                statistics.batches += 1
-                statistics.entries += ready.entries.count
-            }
-            if !sendsFirst { send(ready.messages) }
-            if let snapshot = ready.snapshot { install(snapshot) }
-            apply(ready.committedEntries)
-            for read in ready.readStates { answer(read.requestID, .applied(read.index)) }
-            raft.advance(ready)
-            noticeLeadershipLoss()
-            refreshStatus()
-            snapshotIfDue()
-        }
-        processing = false
-        refreshStatus()
-    }
-
-    private func handle(_ inputs: [Input]) {
-        var commands: [[UInt8]] = []
-        var waiters: [CheckedContinuation<AppliedEntry, any Error>] = []
-        var origins: [(from: NodeID, requestID: UInt64)?] = []
-        for input in inputs {
-            switch input {
-            case .message(let message):
-                let leaderBefore = raft.leader
-                raft.step(message)
-                if message.from == raft.leader, raft.leader != 0 || leaderBefore != 0 { noteLeaderContact() }
-            case .tick:
-                raft.tick()
-                tickDiscovery()
-            case .propose(let data, let waiter):
-                commands.append(data)
-                waiters.append(waiter)
-                origins.append(nil)
-            case .forwarded(let from, let requestID, .command(let data)):
-                commands.append(data)
-                origins.append((from, requestID))
-            case .forwarded(let from, let requestID, let operation):
-                let result = carryOut(operation)
-                if let peer = addressBook[from] { send(.forwardResult(requestID: requestID, result: result), to: peer) }
-            case .local(let operation, let waiter):
-                let result = carryOut(operation)
-                waiter?.resume(returning: result)
-            case .read(let requestID):
-                do {
-                    try raft.requestRead(requestID)
-                } catch {
-                    answer(requestID, .notLeader)
-                }
-            }
-        }
-        guard !commands.isEmpty else { return }
-        do {
-            var index = try raft.propose(commands)
-            var nextWaiter = 0
-            for origin in origins {
-                if let origin {
-                    forwarded[index] = (origin.from, origin.requestID, raft.term)
-                } else {
-                    proposals[index] = (raft.term, waiters[nextWaiter])
-                    nextWaiter += 1
-                }
-                index += 1
-            }
-        } catch {
-            for waiter in waiters { waiter.resume(throwing: SubmitError.noLeader) }
-            for case let origin? in origins {
-                if let peer = addressBook[origin.from] { send(.forwardResult(requestID: origin.requestID, result: .notLeader), to: peer) }
-            }
-        }
-    }
-
-    /// Starts a membership change or transfer on this server, which should be the leader.
-    private func carryOut(_ operation: ForwardedOperation) -> ForwardResult {
-        do {
-            switch operation {
-            case .command:
-                return .failed("commands are proposed in batches")
-            case .configuration(let change):
-                if case .addNonvoter(let server) = change { addressBook[server.id] = server }
-                return .applied(try raft.proposeConfigurationChange(change))
-            case .transferLeadership(let target):
-                try raft.transferLeadership(to: target)
-                return .applied(0)
-            }
-        } catch {
-            switch error {
-            case .notLeader: return .notLeader
-            case .transferring: return .failed("a leadership transfer is in progress")
-            case .configuration(let reason): return .failed(reason)
-            }
-        }
-    }
-
-    /// When this server stops leading, the writes it proposed and has not applied get
-    /// "leadership lost" (they may still commit under the next leader, or not), as
-    /// hashicorp/raft answers pending futures; forwarded ones are answered the same way, so that
-    /// a follower does not retry a write that may yet apply.
-    private func noticeLeadershipLoss() {
-        let isLeader = raft.role == .leader
-        defer { wasLeader = isLeader }
-        guard wasLeader, !isLeader else { return }
-        for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.leadershipLost) }
-        proposals = [:]
-        for (_, origin) in forwarded {
-            if let peer = addressBook[origin.from] {
-                send(.forwardResult(requestID: origin.requestID, result: .leadershipLost), to: peer)
-            }
-        }
-        forwarded = [:]
-    }
-
-    private func fail(_ reason: String) {
-        failure = reason
-        for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.storage(reason)) }
-        proposals = [:]
-        for input in inbox {
-            if case .propose(_, let waiter) = input { waiter.resume(throwing: SubmitError.storage(reason)) }
-        }
-        inbox = []
-    }
-
-    // MARK: Applying
-
-    private func apply(_ entries: [LogEntry]) {
-        guard !entries.isEmpty else { return }
-        for entry in entries {
-            let applied = machine.apply(entry)
-            if entry.kind == .configuration, let configuration = try? Configuration(decoding: entry.data) {
-                for server in configuration.servers { addressBook[server.id] = server }
-            }
-            store.publish(machine.state, changes: applied.changes)
-            if let proposal = proposals.removeValue(forKey: entry.index) {
-                if proposal.term == entry.term {
-                    proposal.waiter.resume(returning: applied)
-                } else {
-                    proposal.waiter.resume(throwing: SubmitError.leadershipLost)
-                }
-            }
-            if let origin = forwarded.removeValue(forKey: entry.index), let peer = addressBook[origin.from] {
-                let result: ForwardResult = origin.term == entry.term ? .applied(entry.index) : .leadershipLost
-                send(.forwardResult(requestID: origin.requestID, result: result), to: peer)
-            }
-            remember(applied)
-        }
-        releaseApplyWaiters()
-    }
-
-    private func remember(_ applied: AppliedEntry) {
-        guard membership.bootstrapExpect > 1 || !membership.join.isEmpty || raft.configuration.servers.count > 1 else { return }
-        recentlyApplied[applied.index] = applied
-        recentlyAppliedOrder.append(applied.index)
-        if recentlyAppliedOrder.count > 8192 {
-            for index in recentlyAppliedOrder.prefix(4096) { recentlyApplied[index] = nil }
-            recentlyAppliedOrder.removeFirst(4096)
-        }
-    }
-
-    private func releaseApplyWaiters() {
-        let applied = machine.state.index
-        guard applyWaiters.contains(where: { $0.index <= applied }) else { return }
-        var waiting: [(index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
-        for item in applyWaiters {
-            if item.index <= applied { item.waiter.resume() } else { waiting.append(item) }
-        }
-        applyWaiters = waiting
-    }
-
-    /// Replaces the state with a snapshot the leader sent.
-    private func install(_ snapshot: Snapshot) {
-        do {
-            let stored = try SnapshotStore.decode(snapshot.data)
-            machine = StateMachine(state: try StateSnapshot(decoding: stored.state))
-        } catch {
-            fail("installing the snapshot at index \(snapshot.metadata.index): \(error)")
-            return
-        }
-        for server in snapshot.metadata.configuration.servers { addressBook[server.id] = server }
-        store.restore(machine.state)
-        statistics.snapshotsInstalled += 1
-        statistics.lastSnapshotIndex = snapshot.metadata.index
-        snapshotDue = snapshot.metadata.index + durability.snapshotInterval
-        for (index, proposal) in proposals where index <= snapshot.metadata.index {
-            proposal.waiter.resume(throwing: SubmitError.leadershipLost)
-            proposals[index] = nil
-        }
-        releaseApplyWaiters()
-    }
-
-    // MARK: Snapshots
-
-    private func snapshotIfDue() {
-        guard let snapshots = persistence.snapshots, !snapshotting, machine.halt == nil, machine.state.index >= snapshotDue else { return }
-        snapshotting = true
-        let state = machine.state
-        let metadata = snapshotMetadata(for: state.index)
-        let (persistence, trailing) = (persistence, durability.trailingEntries)
-        Task {
-            let result: Result<[UInt8], any Error>
-            do {
-                result = .success(
-                    try await NIOThreadPool.singleton.runIfActive {
-                        try Self.writeSnapshot(state, metadata: metadata, to: snapshots, compacting: persistence, keeping: trailing)
-                    })
-            } catch {
-                result = .failure(error)
-            }
-            self.snapshotFinished(metadata: metadata, result)
-        }
-    }
-
-    /// The snapshot metadata for the applied state at `index`: its term and the configuration then.
-    private func snapshotMetadata(for index: UInt64) -> SnapshotMetadata {
-        SnapshotMetadata(index: index, term: raft.entry(at: index)?.term ?? raft.term, configuration: raft.configuration)
-    }
-
-    private func snapshotFinished(metadata: SnapshotMetadata, _ result: Result<[UInt8], any Error>) {
-        snapshotting = false
-        snapshotDue = max(snapshotDue, metadata.index + durability.snapshotInterval)
-        switch result {
-        case .success(let frame):
-            statistics.snapshots += 1
-            statistics.lastSnapshotIndex = metadata.index
-            statistics.lastSnapshotError = nil
-            let trailing = metadata.index > durability.trailingEntries ? metadata.index - durability.trailingEntries : 0
-            raft.snapshotTaken(Snapshot(metadata: metadata, data: frame), compactingThrough: trailing)
-        case .failure(let error):
-            statistics.lastSnapshotError = String(describing: error)
-        }
-        snapshotIfDue()
-    }
-
-    /// Saves `state` as a snapshot, then lets the log drop what it covers but `trailing` entries.
-    private static func writeSnapshot(
-        _ state: StateSnapshot, metadata: SnapshotMetadata, to snapshots: SnapshotStore, compacting persistence: RaftPersistence,
-        keeping trailing: UInt64
-    ) throws -> [UInt8] {
-        let frame = try snapshots.save(index: metadata.index, term: metadata.term, configuration: metadata.configuration, state: state.encoded())
-            .frame
-        if state.index > trailing { try persistence.compact(through: state.index - trailing) }
-        return frame
-    }
-
-    /// Takes a snapshot now, in the caller's task; for tests and `caravan operator`.
-    public func snapshotNow() throws {
-        guard let snapshots = persistence.snapshots else { return }
-        let state = machine.state
-        let metadata = snapshotMetadata(for: state.index)
-        let frame = try Self.writeSnapshot(state, metadata: metadata, to: snapshots, compacting: persistence, keeping: durability.trailingEntries)
-        statistics.snapshots += 1
-        statistics.lastSnapshotIndex = state.index
-        snapshotDue = state.index + durability.snapshotInterval
-        let trailing = state.index > durability.trailingEntries ? state.index - durability.trailingEntries : 0
-        raft.snapshotTaken(Snapshot(metadata: metadata, data: frame), compactingThrough: trailing)
     }
 }

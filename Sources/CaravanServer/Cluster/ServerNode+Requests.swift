@@ -1,0 +1,155 @@
+import CaravanRaft
+import CaravanState
+
+/// Writes, membership changes, transfers and leader reads: carried out here on the leader,
+/// forwarded to it from a follower, each waiting at most the leader wait.
+extension ServerNode {
+    /// Commits `command` through the leader and applies it; returns what applying it did here.
+    public func submit(_ command: Command) async throws(SubmitError) -> AppliedEntry {
+        guard !readOnly else { throw .readOnly }
+        let data = command.encoded()
+        let deadline = ContinuousClock.now + timing.leaderWait
+        while true {
+            if let failure { throw .storage(failure) }
+            if raft.role == .leader {
+                do {
+                    return try await withCheckedThrowingContinuation { enqueue(.propose(data, $0)) }
+                } catch let error as SubmitError {
+                    if case .noLeader = error { continue }
+                    throw error
+                } catch {
+                    throw .storage(String(describing: error))
+                }
+            }
+            switch try await forwardToLeader(.command(data), until: deadline) {
+            case .applied(let index):
+                await waitUntilApplied(index)
+                return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
+            case .failed(let reason):
+                throw .storage(reason)
+            case .leadershipLost:
+                throw .leadershipLost
+            case .notLeader:
+                continue
+            }
+        }
+    }
+
+    /// Carries out a membership change or a leadership transfer on the leader.
+    public func changeMembership(_ operation: ConfigurationChange) async throws(SubmitError) {
+        try await runOnLeader(.configuration(operation))
+    }
+
+    /// Hands leadership to `target`; returns once the transfer has started.
+    public func transferLeadership(to target: NodeID) async throws(SubmitError) {
+        try await runOnLeader(.transferLeadership(target))
+    }
+
+    func runOnLeader(_ operation: ForwardedOperation) async throws(SubmitError) {
+        guard !readOnly else { throw .readOnly }
+        let deadline = ContinuousClock.now + timing.leaderWait
+        while true {
+            let result: ForwardResult
+            if raft.role == .leader {
+                result = await withCheckedContinuation { enqueue(.local(operation, $0)) }
+            } else {
+                result = try await forwardToLeader(operation, until: deadline)
+            }
+            switch result {
+            case .applied(let index):
+                await waitUntilApplied(index)
+                return
+            case .failed(let reason):
+                throw .rejected(reason)
+            case .leadershipLost:
+                throw .leadershipLost
+            case .notLeader:
+                guard ContinuousClock.now < deadline else { throw .noLeader }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    /// Waits until this server has applied everything the leader had committed when the call
+    /// was made (ReadIndex), so a read after it sees every write acknowledged before it.
+    public func readBarrier() async throws(SubmitError) {
+        if raft.role == .leader || readOnly { return }
+        let deadline = ContinuousClock.now + timing.leaderWait
+        while true {
+            guard try await waitForLeader(until: deadline) else { throw .noLeader }
+            if raft.role == .leader { return }
+            let requestID = nextRequestID
+            nextRequestID += 1
+            let result = await request(requestID, leader: raft.leader, isWrite: false, until: deadline) { enqueue(.read(requestID)) }
+            if case .applied(let index) = result {
+                await waitUntilApplied(index)
+                return
+            }
+            guard ContinuousClock.now < deadline else { throw .noLeader }
+        }
+    }
+
+    /// Sends `operation` to the leader and waits for its answer, until `deadline`.
+    func forwardToLeader(_ operation: ForwardedOperation, until deadline: ContinuousClock.Instant) async throws(SubmitError)
+        -> ForwardResult
+    {
+        guard try await waitForLeader(until: deadline) else { throw .noLeader }
+        if raft.role == .leader { return .notLeader }
+        guard let leader = addressBook[raft.leader] else { throw .noLeader }
+        let requestID = nextRequestID
+        nextRequestID += 1
+        let isWrite = if case .command = operation { true } else { false }
+        let result = await request(requestID, leader: leader.id, isWrite: isWrite, until: deadline) {
+            send(.forward(requestID: requestID, from: raft.id, operation: operation), to: leader)
+        }
+        if case .notLeader = result, ContinuousClock.now >= deadline { throw .noLeader }
+        return result
+    }
+
+    /// Registers a request to `leader`, runs `start`, and waits for the answer or the deadline
+    /// (answered as `notLeader`). If another leader takes over meanwhile, a write is answered
+    /// `leadershipLost` (the old leader may have committed it) and anything else `notLeader`
+    /// (ask the new one).
+    func request(
+        _ requestID: UInt64, leader: NodeID, isWrite: Bool, until deadline: ContinuousClock.Instant, start: () -> Void
+    ) async -> ForwardResult {
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(until: deadline)
+            await self?.answer(requestID, .notLeader)
+        }
+        defer { timeout.cancel() }
+        return await withCheckedContinuation { continuation in
+            pendingRequests[requestID] = (continuation, leader, isWrite)
+            start()
+        }
+    }
+
+    func answer(_ requestID: UInt64, _ result: ForwardResult) {
+        pendingRequests.removeValue(forKey: requestID)?.waiter.resume(returning: result)
+    }
+
+    /// Answers the requests sent to a leader that is no longer the leader.
+    func abandonRequestsToFormerLeaders() {
+        guard raft.leader != requestsLeader else { return }
+        requestsLeader = raft.leader
+        for (requestID, request) in pendingRequests where request.leader != raft.leader {
+            answer(requestID, request.isWrite ? .leadershipLost : .notLeader)
+        }
+    }
+
+    /// Waits until a leader is known, polling the core's view every few milliseconds; false
+    /// when the deadline passed without one.
+    func waitForLeader(until deadline: ContinuousClock.Instant) async throws(SubmitError) -> Bool {
+        while raft.leader == 0 || (raft.role != .leader && addressBook[raft.leader] == nil) {
+            if let failure { throw .storage(failure) }
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
+    func waitUntilApplied(_ index: UInt64) async {
+        guard machine.state.index < index else { return }
+        await withCheckedContinuation { applyWaiters.append((index, $0)) }
+    }
+}
