@@ -65,10 +65,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "CaravanSim",
+            dependencies: [
+                "CaravanModel",
+                "CaravanRaft",
+                "CaravanState",
+                "CaravanStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "caravan",
             dependencies: [
                 "CaravanServer",
+                "CaravanSim",
                 "CaravanModel",
                 "CaravanState",
                 "CaravanRaft",
@@ -99,6 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
+        .testTarget(name: "CaravanSimTests", dependencies: ["CaravanSim"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],
