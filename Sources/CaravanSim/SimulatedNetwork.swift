@@ -1,7 +1,8 @@
 import CaravanRaft
 
-/// Messages between simulated servers, each delivered after a delay drawn from the run's
-/// generator, so messages overtake one another as on a real network.
+/// Messages between simulated servers: each delivered after a delay drawn from the run's
+/// generator (so messages overtake one another), possibly lost or duplicated, and dropped at
+/// delivery when a partition cuts its path or its receiver is down.
 struct SimulatedNetwork {
     private struct InFlight {
         let deliverAt: UInt64
@@ -13,22 +14,45 @@ struct SimulatedNetwork {
     private var sequence: UInt64 = 0
     /// The longest delay, in ticks.
     let maximumDelay: Int
+    /// Percent of messages lost, and duplicated.
+    var lossPercent = 0
+    var duplicatePercent = 0
+    /// Directed paths a partition cuts: (from, to).
+    var cut: Set<Pair> = []
     private(set) var sent = 0
     private(set) var delivered = 0
+    private(set) var lost = 0
+    private(set) var duplicated = 0
+
+    /// A directed path between two servers.
+    struct Pair: Hashable {
+        let from: NodeID
+        let to: NodeID
+    }
 
     init(maximumDelay: Int) { self.maximumDelay = maximumDelay }
 
     mutating func send(_ message: Message, now: UInt64, random: inout SimulationRandom) {
-        sequence += 1
         sent += 1
-        inFlight.append(InFlight(deliverAt: now + 1 + UInt64(random.below(maximumDelay)), sequence: sequence, message: message))
+        if random.chance(lossPercent) {
+            lost += 1
+            return
+        }
+        let copies = random.chance(duplicatePercent) ? 2 : 1
+        duplicated += copies - 1
+        for _ in 0..<copies {
+            sequence += 1
+            inFlight.append(InFlight(deliverAt: now + 1 + UInt64(random.below(maximumDelay)), sequence: sequence, message: message))
+        }
     }
 
-    /// The messages due at `now`, in the order they become due (ties by sending order).
+    /// The messages due at `now` whose path is open, in the order they became due.
     mutating func due(at now: UInt64) -> [Message] {
         let ready = inFlight.filter { $0.deliverAt <= now }.sorted { ($0.deliverAt, $0.sequence) < ($1.deliverAt, $1.sequence) }
         inFlight.removeAll { $0.deliverAt <= now }
-        delivered += ready.count
-        return ready.map(\.message)
+        let open = ready.map(\.message).filter { !cut.contains(Pair(from: $0.from, to: $0.to)) }
+        lost += ready.count - open.count
+        delivered += open.count
+        return open
     }
 }

@@ -1,19 +1,21 @@
 import CaravanSim
+import Foundation
 import Testing
 
 /// A simulated cluster is deterministic from its seed and its replicas converge.
 struct SimulationTests {
-    static func options(seed: UInt64, servers: Int = 3) -> SimulationOptions {
+    static func options(seed: UInt64, servers: Int = 3, faults: SimulationOptions.Faults = .none) -> SimulationOptions {
         var options = SimulationOptions(seed: seed)
         options.servers = servers
         options.ticks = 600
+        options.faults = faults
         return options
     }
 
-    @Test("the same seed gives the same run, event for event")
+    @Test("the same seed gives the same run, event for event, faults included")
     func sameSeedSameRun() throws {
-        let first = try Simulation.run(Self.options(seed: 42))
-        let second = try Simulation.run(Self.options(seed: 42))
+        let first = try Simulation.run(Self.options(seed: 42, faults: .swarm))
+        let second = try Simulation.run(Self.options(seed: 42, faults: .swarm))
         #expect(first.traceDigest == second.traceDigest)
         #expect(first.stateHashes == second.stateHashes)
         #expect(first.messagesSent == second.messagesSent)
@@ -33,5 +35,27 @@ struct SimulationTests {
         #expect(report.stateHashes.count == servers)
         #expect(report.writesProposed > 0 && report.elections >= 1)
         #expect(report.appliedIndex > UInt64(report.writesProposed) / 2, "most writes commit on a fault-free network")
+    }
+
+    /// 200 seeds by default; `CARAVAN_SOAK=1` sweeps 2,000.
+    static let sweepSeeds: ClosedRange<UInt64> = ProcessInfo.processInfo.environment["CARAVAN_SOAK"] == "1" ? 1...2_000 : 1...200
+
+    @Test("under swarm faults (loss, duplication, reordering, partitions, crashes) no seed breaks safety, and every run converges after healing")
+    func swarmSweep() throws {
+        var faults = (partitions: 0, crashes: 0, lost: 0)
+        for seed in Self.sweepSeeds {
+            let report: SimulationReport
+            do {
+                report = try Simulation.run(Self.options(seed: seed, faults: .swarm))
+            } catch {
+                Issue.record("seed \(seed): \(error); rerun: caravan sim --seed \(seed) --ticks 600 --trace")
+                continue
+            }
+            #expect(report.converged, "seed \(seed)")
+            faults.partitions += report.partitions
+            faults.crashes += report.crashes
+            faults.lost += report.messagesLost
+        }
+        #expect(faults.partitions > 0 && faults.crashes > 0 && faults.lost > 0, "the sweep injects every kind of fault")
     }
 }
