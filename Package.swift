@@ -107,7 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanState"], path: "Tests/CaravanTestSupport", swiftSettings: strict
+            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanRaft", "CaravanState"], path: "Tests/CaravanTestSupport", swiftSettings: strict
         ),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),

@@ -37,7 +37,7 @@ public struct Raft: Sendable {
     /// Configuration entries up to this index have taken effect.
     var configurationApplied: UInt64
 
-    var random: RaftRandom
+    var random: SplitMix64
     var electionElapsed = 0
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0
@@ -71,7 +71,7 @@ public struct Raft: Sendable {
     public init(options: RaftOptions, hardState: HardState, snapshot: Snapshot?, entries: [LogEntry]) {
         id = options.id
         self.options = options
-        random = RaftRandom(seed: options.randomSeed)
+        random = SplitMix64(seed: options.randomSeed)
         term = hardState.term
         vote = hardState.vote
         log = RaftLog(

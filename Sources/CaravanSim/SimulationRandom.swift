@@ -1,21 +1,13 @@
-/// The simulation's only source of randomness: SplitMix64 from the run's seed, so a seed gives
-/// the same run on any machine.
-public struct SimulationRandom: Sendable {
-    private var state: UInt64
+import CaravanRaft
 
-    public init(seed: UInt64) { state = seed }
+/// The simulation's only source of randomness is one ``SplitMix64`` seeded from the run's seed,
+/// so a seed gives the same run on any machine.
+typealias SimulationRandom = SplitMix64
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A value in `0..<bound`.
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
+    mutating func below(_ bound: Int) -> Int { next(below: bound) }
 
     /// True with probability `percent` / 100.
-    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }

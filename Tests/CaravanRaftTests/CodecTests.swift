@@ -50,7 +50,7 @@ struct CodecTests {
 
     @Test("corrupted bytes throw or decode, never trap")
     func corrupted() {
-        var generator = RaftRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for message in Self.messages {
             let bytes = message.encoded()
             for _ in 0..<200 {

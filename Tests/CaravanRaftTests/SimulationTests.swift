@@ -9,7 +9,7 @@ import Testing
 struct SimulationTests {
     /// One seeded run's faults and load.
     struct Run {
-        var random: RaftRandom
+        var random: SplitMix64
         var network: RaftNetwork
         var proposed = 0
         var reads: UInt64 = 0
@@ -19,7 +19,7 @@ struct SimulationTests {
         /// PreVote stays on in every variant: without it and CheckQuorum, a removed server that never
         /// learns of its removal disrupts the rest for ever (thesis §4.2.3).
         init(seed: UInt64) {
-            random = RaftRandom(seed: seed)
+            random = SplitMix64(seed: seed)
             let variant = seed % 8
             network = RaftNetwork(voters: [1, 2, 3], nonvoters: [4], empty: [5]) {
                 $0.snapshotChunkBytes = 48
