@@ -7,19 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
-for tool in wrk etcd; do
-  command -v "$tool" >/dev/null || { echo "installing wrk and etcd-server"; sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y wrk etcd-server >/dev/null; }
-done
-swift build -c release --product caravan >/dev/null 2>&1
-BIN=$(swift build -c release --show-bin-path)/caravan
-WORK=$(mktemp -d /tmp/caravan-durable-bench.XXXXXX)
-cleanup() { kill "${CARAVAN_PID:-}" "${ETCD_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-wait_for() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+. scripts/bench-lib.sh
 
 "$BIN" agent -data-dir "$WORK/caravan" -http-addr 127.0.0.1:14646 -log-level warning &
 CARAVAN_PID=$!
+PIDS+=("$CARAVAN_PID")
 wait_for http://127.0.0.1:14646/v1/status/leader
 echo "== Caravan: PUT /v1/node/register, durable (-data-dir), wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
 wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/node-register.lua http://127.0.0.1:14646 | grep -E "Requests/sec|Latency|requests in|errors"
@@ -33,6 +25,7 @@ kill "$CARAVAN_PID"; wait "$CARAVAN_PID" 2>/dev/null || true; CARAVAN_PID=
 etcd --data-dir "$WORK/etcd" --listen-client-urls http://127.0.0.1:12379 --advertise-client-urls http://127.0.0.1:12379 \
   --listen-peer-urls http://127.0.0.1:12380 --log-level error >/dev/null 2>&1 &
 ETCD_PID=$!
+PIDS+=("$ETCD_PID")
 wait_for http://127.0.0.1:12379/health
 echo "== etcd $(etcd --version | head -1 | awk '{print $3}'): POST /v3/kv/put (JSON gateway), 200-byte values, wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
 wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/etcd-put.lua http://127.0.0.1:12379 | grep -E "Requests/sec|Latency|requests in|errors"

@@ -172,13 +172,20 @@ struct RaftPaperTests {
 
     // MARK: §5.3 Log replication
 
-    @Test("a leader appends a proposal to its log and sends it to every follower (§5.3)")
-    func leaderStartsReplication() throws {
+    /// Server 1, leader of term 2 of {1, 2, 3}, whose followers have acknowledged its no-op, with
+    /// nothing left to send.
+    static func leaderWithFollowersInStep() -> Raft {
         var raft = Raft.fixture(id: 1, voters: [1, 2, 3], term: 1)
         raft.becomeLeaderForTest()
         _ = raft.drain()
         for follower: NodeID in [2, 3] { raft.step(Message(kind: .appendResponse, from: follower, to: 1, term: 2, index: 1)) }
         _ = raft.drain()
+        return raft
+    }
+
+    @Test("a leader appends a proposal to its log and sends it to every follower (§5.3)")
+    func leaderStartsReplication() throws {
+        var raft = Self.leaderWithFollowersInStep()
         let index = try raft.propose([Array("x".utf8)])
         #expect(index == 2)
         #expect(raft.lastIndex == 2)
@@ -193,11 +200,7 @@ struct RaftPaperTests {
 
     @Test("a leader commits an entry once a majority stores it, and tells the followers (§5.3)")
     func leaderCommitsEntry() throws {
-        var raft = Raft.fixture(id: 1, voters: [1, 2, 3], term: 1)
-        raft.becomeLeaderForTest()
-        _ = raft.drain()
-        for follower: NodeID in [2, 3] { raft.step(Message(kind: .appendResponse, from: follower, to: 1, term: 2, index: 1)) }
-        _ = raft.drain()
+        var raft = Self.leaderWithFollowersInStep()
         let index = try raft.propose([Array("x".utf8)])
         _ = raft.drain()
         #expect(raft.commitIndex == 1)
