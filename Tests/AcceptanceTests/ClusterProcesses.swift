@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -86,18 +87,32 @@ final class ClusterProcesses {
             arguments: arguments, command: ["agent", "-http-addr", "127.0.0.1:\(member.httpPort)", "-log-level", "info"])
     }
 
-    /// A port nothing listens on now: bind port 0, read what the kernel chose, close.
+    /// The next port to try: below Linux's ephemeral range (32768–60999), so that no outgoing
+    /// connection of this or another test takes it between choosing and binding, starting at a
+    /// random point so that concurrent test processes rarely meet.
+    private static let nextPort = Mutex(20_000 + Int.random(in: 0..<10_000))
+
+    /// A port below the ephemeral range that nothing listens on now.
     static func freePort() -> Int {
+        while true {
+            let port = nextPort.withLock { port in
+                defer { port = port >= 32_000 ? 20_000 : port + 1 }
+                return port
+            }
+            if canBind(port) { return port }
+        }
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     // MARK: Asking the cluster

@@ -152,6 +152,7 @@ extension ServerNode {
 
     func fail(_ reason: String) {
         failure = reason
+        wakeLeaderWaiters()
         for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.storage(reason)) }
         proposals = [:]
         for input in inbox {
@@ -187,7 +188,8 @@ extension ServerNode {
     }
 
     func remember(_ applied: AppliedEntry) {
-        guard membership.bootstrapExpect > 1 || !membership.join.isEmpty || raft.configuration.servers.count > 1 else { return }
+        // Only a server with peers answers for writes another server (its leader) applied first.
+        guard transport != nil else { return }
         recentlyApplied[applied.index] = applied
         recentlyAppliedOrder.append(applied.index)
         if recentlyAppliedOrder.count > 8192 {

@@ -137,15 +137,36 @@ extension ServerNode {
         }
     }
 
-    /// Waits until a leader is known, polling the core's view every few milliseconds; false
-    /// when the deadline passed without one.
+    /// Whether this server can reach a leader: it leads, or it knows the leader's address.
+    var knowsLeader: Bool { raft.role == .leader || (raft.leader != 0 && addressBook[raft.leader] != nil) }
+
+    /// Waits until a leader is known (``refreshStatus()`` wakes the waiters when one is) or the
+    /// deadline passes; false on the deadline.
     func waitForLeader(until deadline: ContinuousClock.Instant) async throws(SubmitError) -> Bool {
-        while raft.leader == 0 || (raft.role != .leader && addressBook[raft.leader] == nil) {
+        while !knowsLeader {
             if let failure { throw .storage(failure) }
             guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(5))
+            let waiterID = nextRequestID
+            nextRequestID += 1
+            let timeout = Task { [weak self] in
+                try? await Task.sleep(until: deadline)
+                await self?.wakeLeaderWaiter(waiterID)
+            }
+            await withCheckedContinuation { leaderWaiters[waiterID] = $0 }
+            timeout.cancel()
         }
         return true
+    }
+
+    private func wakeLeaderWaiter(_ waiterID: UInt64) {
+        leaderWaiters.removeValue(forKey: waiterID)?.resume()
+    }
+
+    /// Wakes every task waiting for a leader, to look again.
+    func wakeLeaderWaiters() {
+        let waiting = leaderWaiters
+        leaderWaiters = [:]
+        for waiter in waiting.values { waiter.resume() }
     }
 
     func waitUntilApplied(_ index: UInt64) async {

@@ -88,6 +88,8 @@ public actor ServerNode {
     var recentlyApplied: [UInt64: AppliedEntry] = [:]
     var recentlyAppliedOrder: [UInt64] = []
     /// Requests sent to the leader (forwarded operations and read indexes), by request ID.
+    /// Tasks waiting for a leader to be known, by waiter ID.
+    var leaderWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     var pendingRequests: [UInt64: (waiter: CheckedContinuation<ForwardResult, Never>, leader: NodeID, isWrite: Bool)] = [:]
     /// The leader the pending requests were last checked against.
     var requestsLeader: NodeID = 0
@@ -263,6 +265,7 @@ public actor ServerNode {
 
     func refreshStatus() {
         abandonRequestsToFormerLeaders()
+        if knowsLeader, !leaderWaiters.isEmpty { wakeLeaderWaiters() }
         let leader = raft.leader == 0 ? nil : (raft.configuration.server(raft.leader) ?? addressBook[raft.leader])
         status.withLock { status in
             if raft.role == .leader || (raft.leader != 0 && status.leader?.id != raft.leader) { status.lastContact = .now }
