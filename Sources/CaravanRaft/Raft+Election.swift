@@ -160,7 +160,7 @@ extension Raft {
         let responseKind: MessageKind = message.kind == .vote ? .voteResponse : .preVoteResponse
         let canVote =
             vote == message.from || (vote == 0 && leader == 0) || (message.kind == .preVote && message.term > term)
-        if canVote, log.isUpToDate(index: message.index, term: message.logTerm) {
+        if canVote, log.isUpToDate(index: message.index, term: message.logTerm) || options.has(.voteForStaleLog) {
             send(Message(kind: responseKind, from: id, to: message.from, term: message.term))
             if message.kind == .vote {
                 electionElapsed = 0

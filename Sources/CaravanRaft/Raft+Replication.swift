@@ -107,7 +107,7 @@ extension Raft {
         guard !voters.isEmpty else { return false }
         let matches = voters.map { $0 == id ? log.persisted : (progress[$0]?.match ?? 0) }.sorted(by: >)
         let candidate = matches[configuration.quorum - 1]
-        guard candidate > log.committed, log.term(at: candidate) == term else { return false }
+        guard candidate > log.committed, log.term(at: candidate) == term || options.has(.commitOldTerm) else { return false }
         log.commit(to: candidate)
         applyCommittedConfigurations()
         if !readsAwaitingCommit.isEmpty {
@@ -188,7 +188,7 @@ extension Raft {
             readsAwaitingCommit.append((requester, requestID))
             return
         }
-        if configuration.voters == [id] {
+        if configuration.voters == [id] || options.has(.readWithoutQuorum) {
             answerRead(from: requester, requestID: requestID, index: log.committed)
             return
         }

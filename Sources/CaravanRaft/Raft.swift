@@ -123,7 +123,10 @@ public struct Raft: Sendable {
             if role == .leader { broadcastAppend() }
         }
         var ready = Ready()
-        if hardState != persistedHardState { ready.hardState = hardState }
+        if hardState != persistedHardState {
+            ready.hardState = hardState
+            if options.has(.forgetVote) { ready.hardState?.vote = 0 }
+        }
         ready.entries = log.unstableEntries
         ready.snapshot = snapshotToInstall
         snapshotToInstall = nil
@@ -142,7 +145,7 @@ public struct Raft: Sendable {
             log.unstable = max(log.unstable, last.index + 1)
             log.persisted = max(log.persisted, last.index)
         }
-        if let hardState = ready.hardState { persistedHardState = hardState }
+        if ready.hardState != nil { persistedHardState = options.has(.forgetVote) ? hardState : ready.hardState! }
         if role == .leader, maybeCommit() { broadcastAppend() }
     }
 

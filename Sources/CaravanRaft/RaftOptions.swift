@@ -25,6 +25,10 @@ public struct RaftOptions: Sendable {
     public var promoteCaughtUpNonvoters = true
     /// Seeds the generator that randomizes election timeouts; the only randomness in raft.
     public var randomSeed: UInt64
+    #if DEBUG
+        /// A deliberate bug for the simulator to catch (debug builds only).
+        public var mutation: RaftMutation?
+    #endif
 
     public init(id: NodeID, randomSeed: UInt64) {
         self.id = id

@@ -1,50 +1,110 @@
 import CaravanRaft
 
-/// Raft's safety properties, checked as the run goes: election safety (one leader per term),
-/// state machine safety (no two servers apply different entries at one index) and leader
-/// completeness (a new leader's log holds every entry any server has applied).
+/// Raft's five safety properties, checked as the run goes: election safety (one leader per
+/// term), leader append-only, log matching, leader completeness (a new leader's log holds every
+/// entry any server has applied) and state machine safety (no two servers apply different
+/// entries at one index). It counts every check it makes, by property.
 struct SafetyChecker {
     /// The term of the entry applied at each index, by whichever server applied it first.
     private var appliedTerms: [UInt64] = [0]
     private var leaderOfTerm: [UInt64: NodeID] = [:]
-    private(set) var checks = 0
+    /// Each current leader's term and the last entry of its log when last looked at.
+    private var leaderTails: [NodeID: (term: UInt64, index: UInt64, entryTerm: UInt64)] = [:]
+    private(set) var checks = Tally()
 
-    mutating func applied(_ entry: LogEntry, by server: NodeID) throws {
-        checks += 1
+    /// Checks the entry a server applies against what was applied at its index before; returns
+    /// true when no server had applied that index yet.
+    mutating func applied(_ entry: LogEntry, by server: NodeID) throws -> Bool {
+        checks.count("state machine safety")
         let index = Int(entry.index)
         if index < appliedTerms.count {
             guard appliedTerms[index] == entry.term else {
                 throw SimulationFailure(
-                    description:
-                        "state machine safety: server \(server) applies \(entry.index)/\(entry.term), another applied \(entry.index)/\(appliedTerms[index])"
+                    "state machine safety: server \(server) applies \(entry.index)/\(entry.term), another applied \(entry.index)/\(appliedTerms[index])"
                 )
             }
-        } else if index == appliedTerms.count {
-            appliedTerms.append(entry.term)
-        } else {
-            throw SimulationFailure(description: "server \(server) applies \(entry.index) before \(appliedTerms.count)")
+            return false
         }
+        guard index == appliedTerms.count else { throw SimulationFailure("server \(server) applies \(entry.index) before \(appliedTerms.count)") }
+        appliedTerms.append(entry.term)
+        return true
     }
 
     mutating func elected(_ leader: Raft) throws {
-        checks += 2
+        checks.count("election safety")
         if let other = leaderOfTerm[leader.term], other != leader.id {
-            throw SimulationFailure(description: "election safety: \(other) and \(leader.id) both lead term \(leader.term)")
+            throw SimulationFailure("election safety: \(other) and \(leader.id) both lead term \(leader.term)")
         }
         leaderOfTerm[leader.term] = leader.id
+        checks.count("leader completeness")
         let applied = UInt64(appliedTerms.count - 1)
         guard leader.lastIndex >= applied else {
             throw SimulationFailure(
-                description: "leader completeness: leader \(leader.id) of term \(leader.term) ends at \(leader.lastIndex), \(applied) is applied")
+                "leader completeness: leader \(leader.id) of term \(leader.term) ends at \(leader.lastIndex), \(applied) is applied")
         }
         for index in stride(from: applied, to: 0, by: -1) {
             guard let entry = leader.entry(at: index) else { break }
             guard entry.term == appliedTerms[Int(index)] else {
                 throw SimulationFailure(
-                    description:
-                        "leader completeness: leader \(leader.id) of term \(leader.term) has \(index)/\(entry.term), \(index)/\(appliedTerms[Int(index)]) was applied"
+                    "leader completeness: leader \(leader.id) of term \(leader.term) has \(index)/\(entry.term), \(index)/\(appliedTerms[Int(index)]) was applied"
                 )
             }
         }
+    }
+
+    /// Leader append-only: while a server leads a term, the entry that ended its log the last
+    /// time is still there, unchanged.
+    mutating func leaderLog(_ raft: Raft) throws {
+        guard raft.role == .leader else {
+            leaderTails[raft.id] = nil
+            return
+        }
+        if let tail = leaderTails[raft.id], tail.term == raft.term {
+            checks.count("leader append-only")
+            guard raft.lastIndex >= tail.index, raft.entry(at: tail.index)?.term == tail.entryTerm else {
+                throw SimulationFailure(
+                    "leader append-only: leader \(raft.id) of term \(raft.term) lost or changed entry \(tail.index)/\(tail.entryTerm)")
+            }
+        }
+        leaderTails[raft.id] = (raft.term, raft.lastIndex, raft.lastTerm)
+    }
+
+    /// Log matching: where two logs hold an entry with the same index and term, they hold the
+    /// same entries up to it.
+    mutating func logsMatch(_ rafts: [Raft]) throws {
+        for (position, a) in rafts.enumerated() {
+            for b in rafts[(position + 1)...] {
+                checks.count("log matching")
+                let first = max(1, a.firstIndex, b.firstIndex)
+                var index = min(a.lastIndex, b.lastIndex)
+                while index >= first, a.entry(at: index)?.term != b.entry(at: index)?.term { index -= 1 }
+                while index >= first {
+                    guard let x = a.entry(at: index), let y = b.entry(at: index), x == y else {
+                        throw SimulationFailure(
+                            "log matching: servers \(a.id) and \(b.id) share an entry at or after \(index) but differ at \(index)")
+                    }
+                    index -= 1
+                }
+            }
+        }
+    }
+}
+
+/// Counts by kind: the invariant checks a run made, or the faults it injected.
+public struct Tally: Sendable, CustomStringConvertible {
+    public private(set) var byKind: [String: Int] = [:]
+
+    mutating func count(_ kind: String, _ times: Int = 1) { byKind[kind, default: 0] += times }
+
+    public var total: Int { byKind.values.reduce(0, +) }
+
+    public init() {}
+
+    public mutating func add(_ other: Tally) {
+        for (kind, times) in other.byKind { count(kind, times) }
+    }
+
+    public var description: String {
+        byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", ")
     }
 }

@@ -1,27 +1,43 @@
 import ArgumentParser
 import CaravanSim
+import Foundation
+import Synchronization
 
-/// `caravan sim`: runs a cluster deterministically from a seed.
+/// `caravan sim`: runs a cluster deterministically from a seed, or sweeps a range of seeds.
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Run a simulated cluster from a seed: real raft, log and state machine, virtual clock and network.",
-        discussion: "The same seed gives the same run, event for event, on any machine; the summary ends with the trace's SHA-256."
+        abstract: "Run a simulated cluster from a seed: real raft, log, state machine and watches; virtual clock, network and users.",
+        discussion: """
+            The same seed gives the same run, event for event, on any machine; the summary ends \
+            with the trace's SHA-256. --seeds A..B sweeps on every core and prints each failing \
+            seed with the command that reruns it.
+            """
     )
 
     @Option(help: "The seed.") var seed: UInt64?
-    @Option(help: "A range of seeds to sweep, A..B; prints each failing seed with the command that reruns it.") var seeds: String?
+    @Option(help: "A range of seeds to sweep, A..B.") var seeds: String?
     @Option(help: "Servers in the cluster.") var servers = 3
-    @Option(help: "Ticks (100 ms each) of the first phase, in which clients write and faults happen.") var ticks = 2_000
+    @Option(help: "Simulated users: a quarter write, a quarter read, half run blocking queries.") var clients = 20
+    @Option(help: "Ticks (100 ms each) of the first phase, in which faults happen.") var ticks = 2_000
     @Option(help: "swarm (a fault profile drawn from the seed) or none.") var faults = "swarm"
+    @Option(help: "Run with a deliberate bug (debug builds): \(SimulationMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mutation: String?
+    @Option(help: "Write the committed log to this new data directory (caravan replay --data-dir reads it).") var record: String?
     @Flag(help: "Print one line per event.") var trace = false
 
     func validate() throws {
         guard (seed == nil) != (seeds == nil) else { throw ValidationError("give --seed S or --seeds A..B") }
         if let seeds { guard Self.range(seeds) != nil else { throw ValidationError("--seeds must be A..B, got \(seeds)") } }
         guard (1...9).contains(servers) else { throw ValidationError("--servers must be 1 to 9") }
+        guard (3...10_000).contains(clients) else { throw ValidationError("--clients must be 3 to 10000") }
         guard ticks > 0 else { throw ValidationError("--ticks must be positive") }
         guard SimulationOptions.Faults(rawValue: faults) != nil else { throw ValidationError("--faults must be swarm or none") }
+        if let mutation {
+            guard SimulationMutation(rawValue: mutation) != nil else { throw ValidationError("unknown --mutation \(mutation)") }
+            guard SimulationMutation.isAvailable else { throw ValidationError("--mutation needs a debug build") }
+        }
+        if record != nil, seeds != nil { throw ValidationError("--record goes with --seed") }
     }
 
     static func range(_ text: String) -> ClosedRange<UInt64>? {
@@ -33,14 +49,18 @@ struct SimCommand: ParsableCommand {
     func options(seed: UInt64) -> SimulationOptions {
         var options = SimulationOptions(seed: seed)
         options.servers = servers
+        options.clients = clients
         options.ticks = ticks
         options.trace = trace
         options.faults = SimulationOptions.Faults(rawValue: faults)!
+        options.mutation = mutation.flatMap(SimulationMutation.init(rawValue:))
+        options.recordsLog = record != nil
         return options
     }
 
     func rerun(_ seed: UInt64) -> String {
-        "caravan sim --seed \(seed) --servers \(servers) --ticks \(ticks) --faults \(faults) --trace"
+        "caravan sim --seed \(seed) --servers \(servers) --clients \(clients) --ticks \(ticks) --faults \(faults)"
+            + (mutation.map { " --mutation \($0)" } ?? "") + " --trace"
     }
 
     func run() throws {
@@ -50,6 +70,7 @@ struct SimCommand: ParsableCommand {
         do {
             report = try Simulation.run(options(seed: seed))
         } catch {
+            for line in (error as? SimulationFailure)?.traceLines ?? [] { print(line) }
             print("seed \(seed): FAILED: \(error)")
             print("rerun: \(rerun(seed))")
             throw ExitCode.failure
@@ -57,40 +78,75 @@ struct SimCommand: ParsableCommand {
         for line in report.traceLines { print(line) }
         print("seed:              \(report.seed)")
         print("ticks:             \(report.ticks)")
-        print("writes proposed:   \(report.writesProposed)")
+        print("clients:           \(report.clients)")
+        print("fault profile:     \(report.profile)")
+        print("faults injected:   \(report.faults)")
         print("elections:         \(report.elections)")
-        print("faults:            \(report.profile)")
-        print(
-            "messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered, \(report.messagesLost) lost, \(report.messagesDuplicated) duplicated"
-        )
-        print("partitions:        \(report.partitions)")
-        print("crashes:           \(report.crashes)")
-        print("checks:            \(report.checks)")
+        print("writes:            \(report.writesProposed) proposed, \(report.writesCommitted) committed, \(report.writesUnanswered) unanswered")
+        print("reads:             \(report.readsAnswered) answered")
+        print("watch answers:     \(report.watchAnswers)")
+        print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered")
+        print("checks:            \(report.checks.total) (\(report.checks))")
+        print("linearizability:   \(report.linearizability) over \(report.operations) operations")
         print("applied index:     \(report.appliedIndex)")
-        print("converged:         \(report.converged)")
-        print("state hash:        \(report.stateHashes.first ?? "")")
+        print("state hash:        \(report.stateHash)")
         print("trace digest:      \(report.traceDigest)")
-        if !report.converged { throw ExitCode.failure }
+        if let record {
+            try SimulationRecording.write(report.committedLog, toDataDirectory: record)
+            print("recorded:          \(report.committedLog.count) entries in \(record) (caravan replay --data-dir \(record))")
+        }
     }
 
-    /// Runs every seed of `range`, one after another.
+    /// Runs every seed of `range` on every core, then prints the failures in seed order and the
+    /// totals.
     private func sweep(_ range: ClosedRange<UInt64>) throws {
-        var failures = 0
-        var checks = 0
+        let next = Atomic<UInt64>(range.lowerBound)
+        let results = Mutex<[(seed: UInt64, outcome: Result<SimulationReport, SimulationFailure>)]>([])
+        let started = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
+            while true {
+                let seed = next.add(1, ordering: .relaxed).oldValue
+                guard seed <= range.upperBound else { return }
+                let outcome: Result<SimulationReport, SimulationFailure>
+                do {
+                    var report = try Simulation.run(options(seed: seed))
+                    report.traceLines = []
+                    outcome = .success(report)
+                } catch let failure as SimulationFailure {
+                    outcome = .failure(failure)
+                } catch {
+                    outcome = .failure(SimulationFailure("\(error)"))
+                }
+                results.withLock { $0.append((seed, outcome)) }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let sorted = results.withLock { $0 }.sorted { $0.seed < $1.seed }
+        var faults = Tally()
+        var checks = Tally()
         var messages = 0
-        for seed in range {
-            do {
-                let report = try Simulation.run(options(seed: seed))
-                checks += report.checks
+        var failures = 0
+        var unknown = 0
+        for (seed, outcome) in sorted {
+            switch outcome {
+            case .success(let report):
+                faults.add(report.faults)
+                checks.add(report.checks)
                 messages += report.messagesSent
-            } catch {
+                if report.linearizability == .unknown { unknown += 1 }
+            case .failure(let failure):
                 failures += 1
-                print("seed \(seed): FAILED: \(error)")
+                print("seed \(seed): FAILED: \(failure)")
                 print("  rerun: \(rerun(seed))")
             }
         }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("seeds \(range.lowerBound)..\(range.upperBound): \(range.count - failures) passed, \(failures) failed")
+        print("faults injected:   \(faults)")
+        print("checks:            \(checks.total) (\(checks))")
+        print("linearizability:   \(unknown) runs undecided within the step budget")
         print(
-            "seeds \(range.lowerBound)..\(range.upperBound): \(range.count - failures) passed, \(failures) failed; \(checks) checks, \(messages) messages"
+            "messages:          \(messages) in \(String(format: "%.1f", seconds)) s on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Int(Double(messages) / seconds)) per second"
         )
         if failures > 0 { throw ExitCode.failure }
     }

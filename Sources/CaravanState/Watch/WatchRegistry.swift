@@ -21,53 +21,30 @@ public final class WatchRegistry: Sendable {
         case cancelled
     }
 
-    private struct Waiter {
-        let keys: Set<WatchKey>
-        let continuation: CheckedContinuation<Wake, Never>
-    }
-
-    private struct Reservation {
-        var expired = false
-        var waiter: Waiter?
-    }
-
     private struct Registry {
-        var announcedIndex: UInt64 = 0
+        var table: WatchTable<CheckedContinuation<Wake, Never>>
         var nextID: UInt64 = 0
-        var reservations: [UInt64: Reservation] = [:]
-        var parkedByKey: [WatchKey: Set<UInt64>] = [:]
-        var parkedCount = 0
-
-        /// Removes a parked waiter from every index; returns it.
-        mutating func unpark(_ id: UInt64) -> Waiter? {
-            guard let waiter = reservations[id]?.waiter else { return nil }
-            reservations[id]?.waiter = nil
-            parkedCount -= 1
-            for key in waiter.keys {
-                parkedByKey[key]?.remove(id)
-                if parkedByKey[key]?.isEmpty == true { parkedByKey[key] = nil }
-            }
-            return waiter
-        }
+        /// Open reservations, and whether each one's deadline has passed.
+        var expired: [UInt64: Bool] = [:]
     }
 
     private let registry: Mutex<Registry>
 
     public init(announcedIndex: UInt64 = 0) {
-        registry = Mutex(Registry(announcedIndex: announcedIndex))
+        registry = Mutex(Registry(table: WatchTable(announcedIndex: announcedIndex)))
     }
 
     /// The number of queries parked right now.
-    public var parkedCount: Int { registry.withLock { $0.parkedCount } }
+    public var parkedCount: Int { registry.withLock { $0.table.parkedCount } }
 
     /// The last index announced through ``notify(_:index:)``.
-    public var announcedIndex: UInt64 { registry.withLock { $0.announcedIndex } }
+    public var announcedIndex: UInt64 { registry.withLock { $0.table.announcedIndex } }
 
     /// Starts a blocking query's reservation.
     public func reserve() -> UInt64 {
         registry.withLock { registry in
             registry.nextID += 1
-            registry.reservations[registry.nextID] = Reservation()
+            registry.expired[registry.nextID] = false
             return registry.nextID
         }
     }
@@ -75,11 +52,10 @@ public final class WatchRegistry: Sendable {
     /// Ends a reservation; a later ``expire(_:)`` for it is ignored.
     public func release(_ id: UInt64) {
         let waiter = registry.withLock { registry in
-            let waiter = registry.unpark(id)
-            registry.reservations[id] = nil
-            return waiter
+            registry.expired[id] = nil
+            return registry.table.unpark(id)
         }
-        waiter?.continuation.resume(returning: .cancelled)
+        waiter?.resume(returning: .cancelled)
     }
 
     /// Marks the reservation's deadline as passed, waking it if it is parked. Parking after this
@@ -96,14 +72,10 @@ public final class WatchRegistry: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
                 let immediate: Wake? = registry.withLock { registry in
-                    guard let reservation = registry.reservations[id] else { return .cancelled }
-                    if reservation.expired { return .expired }
-                    if registry.announcedIndex > seenIndex { return .changed }
+                    guard let expired = registry.expired[id] else { return .cancelled }
+                    if expired { return .expired }
                     if Task.isCancelled { return .cancelled }
-                    registry.reservations[id]?.waiter = Waiter(keys: keys, continuation: continuation)
-                    registry.parkedCount += 1
-                    for key in keys { registry.parkedByKey[key, default: []].insert(id) }
-                    return nil
+                    return registry.table.park(id, on: keys, seenIndex: seenIndex, waiter: continuation) ? nil : .changed
                 }
                 if let immediate { continuation.resume(returning: immediate) }
             }
@@ -115,35 +87,23 @@ public final class WatchRegistry: Sendable {
     /// Announces that the entry at `index` was applied and changed `changes`; wakes every query
     /// parked on one of those keys.
     public func notify(_ changes: ChangeSet, index: UInt64) {
-        let woken: [Waiter] = registry.withLock { registry in
-            registry.announcedIndex = max(registry.announcedIndex, index)
-            // Take each changed key's whole set first, so that unparking a waiter touches only
-            // its other keys instead of shrinking a large set one member at a time.
-            var ids: Set<UInt64> = []
-            for key in changes.keys {
-                if let parked = registry.parkedByKey.removeValue(forKey: key) { ids.formUnion(parked) }
-            }
-            return ids.compactMap { registry.unpark($0) }
-        }
+        let woken = registry.withLock { $0.table.notify(changes, index: index) }
         // Resumed outside the lock: a resumed task may run inline and call back into the registry.
-        for waiter in woken { waiter.continuation.resume(returning: .changed) }
+        for continuation in woken { continuation.resume(returning: .changed) }
     }
 
     /// Announces that the whole state was replaced at `index` (a snapshot restore): every parked
     /// query re-reads.
     public func notifyAll(index: UInt64) {
-        let woken: [Waiter] = registry.withLock { registry in
-            registry.announcedIndex = index
-            return Array(registry.reservations.keys).compactMap { registry.unpark($0) }
-        }
-        for waiter in woken { waiter.continuation.resume(returning: .changed) }
+        let woken = registry.withLock { $0.table.notifyAll(index: index) }
+        for continuation in woken { continuation.resume(returning: .changed) }
     }
 
     private func resume(_ id: UInt64, with wake: Wake) {
         let waiter = registry.withLock { registry in
-            if wake == .expired { registry.reservations[id]?.expired = true }
-            return registry.unpark(id)
+            if wake == .expired, registry.expired[id] != nil { registry.expired[id] = true }
+            return registry.table.unpark(id)
         }
-        waiter?.continuation.resume(returning: wake)
+        waiter?.resume(returning: wake)
     }
 }

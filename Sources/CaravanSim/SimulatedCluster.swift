@@ -1,0 +1,485 @@
+import CaravanRaft
+import CaravanState
+
+/// A whole cluster and its users inside one process, advanced one tick at a time: the servers,
+/// the network between them, writers, consistent readers and long-poll clients, the faults the
+/// run's profile injects, and the checkers that watch all of it. Everything that varies comes
+/// from one seeded generator, so a seed replays the same run, event for event.
+struct SimulatedCluster {
+    /// Virtual nanoseconds per tick (a 100 ms heartbeat).
+    static let tickNanoseconds: Int64 = 100_000_000
+    static let epoch: Int64 = 1_764_000_000_000_000_000
+    /// The client nodes writers register and readers read: one register each.
+    static let keys = 16
+    /// Ticks a writer or reader waits for its answer before giving up.
+    static let requestTimeout: UInt64 = 60
+
+    private(set) var servers: [SimulatedServer]
+    private var network: SimulatedNetwork
+    private var random: SimulationRandom
+    private(set) var trace: Trace
+    private(set) var report: SimulationReport
+    private let profile: FaultProfile
+    private var safety = SafetyChecker()
+    private(set) var reference: ReferenceState
+    private var roles: [Role]
+    /// Each server's term and vote, and commit index, as last seen (to spot the crash points).
+    private var votes: [(term: UInt64, vote: NodeID)]
+    private var commits: [UInt64]
+    private var partitionEnds: UInt64?
+    private var restartAt: [Int: UInt64] = [:]
+    /// Messages that reached a paused server, delivered when it resumes.
+    private var held: [Int: [Message]] = [:]
+
+    private var writers: [WritingClient] = []
+    private var readers: [ReadingClient] = []
+    private var watchers: [LongPollClient] = []
+    private(set) var history: [Operation] = []
+    /// Writes whose entry was replaced by another: they never took effect.
+    private var failedWrites: Set<Int> = []
+    /// Orders every client call and answer.
+    private var clock: UInt64 = 0
+    private var nextValue = 0
+    private var nextRequestID: UInt64 = 0
+    private(set) var now: UInt64 = 0
+    /// Whether faults are injected (the safety phase) and whether clients start new operations.
+    var injectsFaults = true
+    var clientsStartOperations = true
+    /// The clock when the cluster was healed; a write called after it must commit.
+    private var healedAt: UInt64?
+    private(set) var committedAfterHealing = false
+
+    init(options: SimulationOptions) throws {
+        random = SimulationRandom(seed: options.seed)
+        trace = Trace(keepsLines: options.trace)
+        report = SimulationReport(seed: options.seed)
+        profile = options.faults == .swarm ? FaultProfile.draw(&random) : FaultProfile(maximumDelay: options.maximumDelay)
+        report.profile = profile
+        trace.record("profile: \(profile)")
+        let ids = (1...UInt64(max(1, options.servers))).map { $0 }
+        let configuration = Configuration(ids.map { Server(id: $0, name: "s\($0)", raftAddress: "", httpAddress: "", isVoter: true) })
+        var servers: [SimulatedServer] = []
+        for id in ids {
+            servers.append(
+                try SimulatedServer(
+                    id: id, configuration: configuration, seed: random.next(), maxEntriesPerMessage: profile.maxEntriesPerMessage,
+                    mutation: options.mutation))
+        }
+        self.servers = servers
+        roles = servers.map(\.raft.role)
+        votes = servers.map { ($0.raft.term, $0.raft.vote) }
+        commits = servers.map(\.raft.commitIndex)
+        network = SimulatedNetwork(maximumDelay: max(1, profile.maximumDelay))
+        network.lossPercent = profile.lossPercent
+        network.duplicatePercent = profile.duplicatePercent
+        let queries: [WatchQuery] = [.nodes, .plugins, .plugin(Workload.plugin)] + (0..<Self.keys).map { .node(Workload.nodeID($0)) }
+        reference = ReferenceState(queries: queries, keepsLog: options.recordsLog)
+        let clients = max(3, options.clients)
+        for number in 0..<clients {
+            let server = random.below(servers.count)
+            switch number % 4 {
+            case 0: writers.append(WritingClient(server: server))
+            case 1: readers.append(ReadingClient(server: server))
+            default: watchers.append(LongPollClient(server: server, query: queries[random.below(queries.count)]))
+            }
+        }
+        report.clients = clients
+    }
+
+    private var serverCount: Int { servers.count }
+
+    private func position(_ id: NodeID) -> Int? { servers.firstIndex { $0.id == id } }
+
+    private mutating func tickClock() -> UInt64 {
+        clock += 1
+        return clock
+    }
+
+    // MARK: Stepping
+
+    /// Advances one tick: faults, timers, deliveries, clients, then each server's `Ready`.
+    mutating func step() throws {
+        now += 1
+        if injectsFaults { try injectFaults() }
+        try resumePausedServers()
+        for index in servers.indices { servers[index].tick() }
+        for message in network.due(at: now) {
+            guard let target = position(message.to) else { continue }
+            if servers[target].pausedUntil != nil {
+                held[target, default: []].append(message)
+            } else {
+                servers[target].step(message)
+            }
+        }
+        try runWriters()
+        runReaders()
+        try runWatchers()
+        for index in servers.indices { try processReady(index) }
+        if now % 50 == 0 { try safety.logsMatch(servers.filter(\.isUp).map(\.raft)) }
+    }
+
+    private mutating func processReady(_ index: Int) throws {
+        let id = servers[index].id
+        var appliedEntries: [(LogEntry, AppliedEntry)] = []
+        let (messages, reads) = try servers[index].processReady { appliedEntries.append(($0, $1)) }
+        for (entry, _) in appliedEntries where try safety.applied(entry, by: id) { reference.apply(entry) }
+        for (entry, applied) in appliedEntries {
+            trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
+            try completeWrites(at: index, entry: entry, applied: applied)
+            try wakeWatchers(at: index, applied: applied)
+        }
+        for message in messages { network.send(message, now: now, random: &random) }
+        for read in reads {
+            for reader in readers.indices where readers[reader].pending?.requestID == read.requestID {
+                readers[reader].pending?.readIndex = read.index
+            }
+        }
+        if !appliedEntries.isEmpty || !reads.isEmpty { completeReads(at: index) }
+        let raft = servers[index].raft
+        guard servers[index].isUp else { return }
+        try safety.leaderLog(raft)
+        var moments: [FaultProfile.CrashPoint] = []
+        if raft.role != roles[index] {
+            roles[index] = raft.role
+            trace.record("\(raft.id) becomes \(raft.role) at term \(raft.term)")
+            if raft.role == .leader {
+                report.elections += 1
+                try safety.elected(raft)
+                moments.append(.afterElected)
+            }
+        }
+        if raft.vote != 0, raft.vote != raft.id, votes[index] != (raft.term, raft.vote) { moments.append(.afterVoting) }
+        votes[index] = (raft.term, raft.vote)
+        if raft.role == .leader, raft.commitIndex > commits[index] { moments.append(.afterCommitting) }
+        commits[index] = raft.commitIndex
+        if injectsFaults, let moment = moments.first(where: profile.crashPoints.contains), random.chance(20) {
+            crash(index, restartWithin: 20)
+            report.faults.count("crashes \(moment.rawValue)")
+        }
+    }
+
+    // MARK: Faults
+
+    private mutating func injectFaults() throws {
+        if let end = partitionEnds, now >= end {
+            network.cut = []
+            partitionEnds = nil
+            trace.record("partition heals")
+        }
+        if partitionEnds == nil, random.below(1000) < profile.partitionPerMille, serverCount > 1 { partition() }
+        for (index, at) in restartAt.sorted(by: { $0.key < $1.key }) where now >= at { try restart(index) }
+        if random.below(1000) < profile.crashPerMille {
+            let index = random.below(serverCount)
+            if servers[index].isUp {
+                crash(index, restartWithin: random.chance(50) ? 20 : 300)
+                report.faults.count("crashes")
+            }
+        }
+        if random.below(1000) < profile.pausePerMille {
+            let index = random.below(serverCount)
+            if servers[index].isRunning {
+                servers[index].pausedUntil = now + 5 + UInt64(random.below(100))
+                report.faults.count("pauses")
+                trace.record("\(servers[index].id) pauses until tick \(servers[index].pausedUntil!)")
+            }
+        }
+    }
+
+    private mutating func partition() {
+        let ids = servers.map(\.id)
+        let kind = random.below(3)
+        var side: Set<NodeID> = []
+        if kind == 0 {
+            side = [servers.first { $0.raft.role == .leader }?.id ?? ids[random.below(ids.count)]]
+        } else {
+            for id in ids where random.chance(50) { side.insert(id) }
+        }
+        for a in ids {
+            // Kind 2 is asymmetric: only messages leaving the chosen side are cut.
+            for b in ids where a != b && side.contains(a) != side.contains(b) && (kind != 2 || side.contains(a)) {
+                network.cut.insert(.init(from: a, to: b))
+            }
+        }
+        partitionEnds = now + 20 + UInt64(random.below(200))
+        let name = ["partitions isolating the leader", "partitions splitting the cluster", "one-way partitions"][kind]
+        report.faults.count(name)
+        trace.record("partition: \(name) \(side.sorted())")
+    }
+
+    private mutating func crash(_ index: Int, restartWithin ticks: Int) {
+        let dropped = servers[index].crash(random: &random)
+        restartAt[index] = now + 1 + UInt64(random.below(ticks))
+        trace.record("\(servers[index].id) crashes")
+        for writer in writers.indices where writers[writer].pending?.server == index { writers[writer].pending = nil }
+        for reader in readers.indices where readers[reader].server == index { readers[reader].pending = nil }
+        for watcher in dropped { watchers[watcher].phase = .idle(until: now + 1) }
+        for watcher in watchers.indices where watchers[watcher].server == index { watchers[watcher].wasReset = true }
+    }
+
+    private mutating func restart(_ index: Int) throws {
+        try servers[index].restart()
+        restartAt[index] = nil
+        roles[index] = servers[index].raft.role
+        trace.record("\(servers[index].id) restarts")
+    }
+
+    private mutating func resumePausedServers() throws {
+        for index in servers.indices {
+            guard let until = servers[index].pausedUntil, now >= until || !injectsFaults else { continue }
+            servers[index].pausedUntil = nil
+            trace.record("\(servers[index].id) resumes")
+            // What queued up in its socket buffers arrives over the next ticks, not at once.
+            for message in held.removeValue(forKey: index) ?? [] { network.send(message, now: now, random: &random) }
+        }
+    }
+
+    /// Ends the safety phase: heals partitions, restarts crashed servers, resumes paused ones and
+    /// stops losing messages; from now on a write called must commit.
+    mutating func heal() throws {
+        injectsFaults = false
+        network.cut = []
+        network.lossPercent = 0
+        network.duplicatePercent = 0
+        partitionEnds = nil
+        for index in restartAt.keys.sorted() { try restart(index) }
+        try resumePausedServers()
+        healedAt = clock
+        trace.record("heal at tick \(now)")
+    }
+
+    // MARK: Writers
+
+    private mutating func runWriters() throws {
+        for number in writers.indices {
+            var writer = writers[number]
+            defer { writers[number] = writer }
+            if let pending = writer.pending {
+                guard now > pending.deadline else { continue }
+                writer.pending = nil
+                writer.idleUntil = now + UInt64(random.below(10))
+                report.writesUnanswered += 1
+            }
+            guard clientsStartOperations, now >= writer.idleUntil else { continue }
+            if servers[writer.server].pausedUntil != nil { continue }
+            guard servers[writer.server].isRunning, servers[writer.server].raft.role == .leader else {
+                let leader = servers[writer.server].isRunning ? position(servers[writer.server].raft.leader) : nil
+                writer.server = leader ?? random.below(serverCount)
+                writer.idleUntil = now + 1
+                continue
+            }
+            let time = Self.epoch + Int64(now) * Self.tickNanoseconds
+            let key = random.below(Self.keys)
+            nextValue += 1
+            let isJob = random.chance(10)
+            let command =
+                isJob
+                ? Workload.pluginJob(role: Workload.roles[random.below(3)], count: 1 + random.below(3), time: time)
+                : Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
+            guard let (index, term) = servers[writer.server].propose(command.encoded()) else { continue }
+            var operation: Int?
+            if !isJob {
+                operation = history.count
+                history.append(Operation(key: key, kind: .write(nextValue), call: tickClock()))
+            }
+            writer.pending = .init(operation: operation, server: writer.server, index: index, term: term, deadline: now + Self.requestTimeout)
+            report.writesProposed += 1
+            trace.record("\(servers[writer.server].id) proposes \(index): \(isJob ? "plugin job" : "\(Workload.nodeID(key)) = \(nextValue)")")
+        }
+    }
+
+    /// Answers the writes waiting on the entry `server` applied at `entry.index`: committed if
+    /// the entry is theirs (same term), failed if another entry took its place.
+    private mutating func completeWrites(at server: Int, entry: LogEntry, applied: AppliedEntry) throws {
+        for number in writers.indices {
+            guard let pending = writers[number].pending, pending.server == server, pending.index == entry.index else { continue }
+            writers[number].pending = nil
+            writers[number].idleUntil = now + UInt64(random.below(10))
+            if entry.term == pending.term {
+                if case .failure(let error) = applied.result { throw SimulationFailure("write at \(entry.index) refused: \(error)") }
+                report.writesCommitted += 1
+                if let operation = pending.operation {
+                    history[operation].answer = tickClock()
+                    if let healedAt, history[operation].call > healedAt { committedAfterHealing = true }
+                }
+            } else if let operation = pending.operation {
+                failedWrites.insert(operation)
+            }
+        }
+    }
+
+    // MARK: Readers
+
+    private mutating func runReaders() {
+        for number in readers.indices {
+            var reader = readers[number]
+            defer { readers[number] = reader }
+            if let pending = reader.pending {
+                guard now > pending.deadline else { continue }
+                reader.pending = nil
+                reader.idleUntil = now + UInt64(random.below(10))
+            }
+            guard clientsStartOperations, now >= reader.idleUntil else { continue }
+            if servers[reader.server].pausedUntil != nil { continue }
+            if !servers[reader.server].isUp { reader.server = random.below(serverCount) }
+            nextRequestID += 1
+            guard servers[reader.server].requestRead(nextRequestID) else {
+                reader.server = random.below(serverCount)
+                reader.idleUntil = now + 1
+                continue
+            }
+            reader.pending = .init(key: random.below(Self.keys), requestID: nextRequestID, call: tickClock(), deadline: now + Self.requestTimeout)
+        }
+    }
+
+    /// Answers the reads on `server` whose read index it has applied.
+    private mutating func completeReads(at server: Int) {
+        let state = servers[server].machine.state
+        for number in readers.indices where readers[number].server == server {
+            guard let pending = readers[number].pending, let readIndex = pending.readIndex, state.index >= readIndex else { continue }
+            let value = Workload.value(of: state.node(id: Workload.nodeID(pending.key)))
+            history.append(Operation(key: pending.key, kind: .read(value), call: pending.call, answer: tickClock()))
+            readers[number].pending = nil
+            readers[number].idleUntil = now + UInt64(random.below(10))
+            report.readsAnswered += 1
+        }
+    }
+
+    // MARK: Long-poll clients
+
+    private mutating func runWatchers() throws {
+        for number in watchers.indices {
+            switch watchers[number].phase {
+            case .idle(let until):
+                guard clientsStartOperations, now >= until else { continue }
+                if !servers[watchers[number].server].isRunning {
+                    watchers[number].server = random.below(serverCount)
+                    watchers[number].wasReset = true
+                    watchers[number].phase = .idle(until: now + 1)
+                    continue
+                }
+                try ask(number)
+            case .parked(_, let deadline):
+                let server = watchers[number].server
+                guard now >= deadline, servers[server].isRunning else { continue }
+                _ = servers[server].watches.unpark(UInt64(number))
+                try answer(number, wokenByChange: false)
+            }
+        }
+    }
+
+    /// Sends the client's blocking query: answered at once if the index passed the one it asks
+    /// for, parked otherwise.
+    private mutating func ask(_ number: Int) throws {
+        let watcher = watchers[number]
+        let state = servers[watcher.server].machine.state
+        let asked = watcher.lastIndex
+        guard asked > 0, watcher.query.index(in: state) <= asked else { return try answer(number, wokenByChange: false) }
+        guard servers[watcher.server].watches.park(UInt64(number), on: [watcher.query.key], seenIndex: state.index, waiter: number) else {
+            return try answer(number, wokenByChange: true)
+        }
+        watchers[number].phase = .parked(asked: asked, deadline: now + 10 + UInt64(random.below(90)))
+    }
+
+    /// Wakes the clients parked on what `applied` changed, and checks that none was left asleep.
+    private mutating func wakeWatchers(at server: Int, applied: AppliedEntry) throws {
+        let woken = servers[server].watches.notify(applied.changes, index: applied.index)
+        for number in woken {
+            guard case .parked(let asked, let deadline) = watchers[number].phase else { continue }
+            let state = servers[server].machine.state
+            if watchers[number].query.index(in: state) > asked {
+                try answer(number, wokenByChange: true)
+            } else {
+                guard servers[server].watches.park(UInt64(number), on: [watchers[number].query.key], seenIndex: state.index, waiter: number) else {
+                    try answer(number, wokenByChange: true)
+                    continue
+                }
+                watchers[number].phase = .parked(asked: asked, deadline: deadline)
+            }
+        }
+        let wokenSet = Set(woken)
+        for number in watchers.indices where watchers[number].server == server && !wokenSet.contains(number) {
+            guard case .parked = watchers[number].phase else { continue }
+            report.checks.count("no missed wakeup")
+            if applied.changes.contains(watchers[number].query.key) {
+                throw SimulationFailure(
+                    "missed wakeup: client \(number) stays parked on \(watchers[number].query) at server \(servers[server].id) after \(applied.index) changed it"
+                )
+            }
+        }
+    }
+
+    /// Answers the client's query from its server's state and checks the answer: a wake by a
+    /// change reports an index past the one asked for; the index never goes backwards on one
+    /// connection; and the answer is what the committed log says it was at that index.
+    private mutating func answer(_ number: Int, wokenByChange: Bool) throws {
+        let watcher = watchers[number]
+        let server = servers[watcher.server]
+        let index = watcher.query.index(in: server.machine.state)
+        let asked: UInt64
+        if case .parked(let parkedAsking, _) = watcher.phase { asked = parkedAsking } else { asked = watcher.lastIndex }
+        let context = "client \(number) on \(server.id) asking \(watcher.query)?index=\(asked)"
+        if wokenByChange {
+            report.checks.count("watch wakes past its index")
+            guard index > asked else { throw SimulationFailure("\(context): woken at \(index), not past \(asked)") }
+        }
+        if !watcher.wasReset {
+            report.checks.count("watch index never goes backwards")
+            guard index >= watcher.lastIndex else { throw SimulationFailure("\(context): index went back from \(watcher.lastIndex) to \(index)") }
+        }
+        report.checks.count("watch sees every change up to its index")
+        guard watcher.query.view(of: server.machine.state) == reference.view(of: watcher.query, at: index) else {
+            throw SimulationFailure("\(context): the answer at index \(index) differs from the committed log's")
+        }
+        report.watchAnswers += 1
+        watchers[number].lastIndex = index
+        watchers[number].wasReset = false
+        watchers[number].phase = .idle(until: now + UInt64(random.below(5)))
+    }
+
+    // MARK: End of run
+
+    /// Whether every server is up, agrees on the commit index and has applied it, a leader is
+    /// known, a write called after healing has committed, and no write awaits its answer.
+    var hasConverged: Bool {
+        let commits = Set(servers.map(\.raft.commitIndex))
+        let applied = Set(servers.map(\.machine.state.index))
+        return committedAfterHealing && writers.allSatisfy { $0.pending == nil } && servers.allSatisfy(\.isRunning) && servers.contains { $0.raft.role == .leader }
+            && commits.count == 1 && applied == commits
+    }
+
+    /// The final checks: every server's state, and its log replayed from its disk, hash the same
+    /// as the committed log; the logs match; the client history is linearizable.
+    mutating func finish(checker: LinearizabilityChecker) throws -> SimulationReport {
+        let expected = reference.machine.state.stateHash
+        for server in servers {
+            report.checks.count("replicas equal the committed log", 2)
+            guard server.machine.state.index == reference.index, server.machine.state.stateHash == expected else {
+                throw SimulationFailure("server \(server.id) at \(server.machine.state.index) does not hold the committed log's state")
+            }
+            guard try server.replayedStateHash(through: reference.index) == expected else {
+                throw SimulationFailure("server \(server.id): its log replayed from scratch does not give the committed state")
+            }
+        }
+        try safety.logsMatch(servers.map(\.raft))
+        let operations = history.enumerated().filter { !failedWrites.contains($0.offset) }.map(\.element)
+        report.linearizability = checker.check(operations)
+        report.checks.count("linearizability")
+        if case .violated = report.linearizability {
+            throw SimulationFailure("linearizability: \(report.linearizability) in \(operations.count) operations")
+        }
+        report.operations = operations.count
+        report.ticks = now
+        report.messagesSent = network.sent
+        report.messagesDelivered = network.delivered
+        report.faults.count("messages lost", network.lost)
+        report.faults.count("messages duplicated", network.duplicated)
+        report.checks.add(safety.checks)
+        report.appliedIndex = reference.index
+        report.stateHash = expected
+        report.committedLog = reference.log
+        trace.record("end at tick \(now): applied \(reference.index) hash \(expected)")
+        report.traceDigest = trace.digest
+        report.traceLines = trace.lines
+        return report
+    }
+}

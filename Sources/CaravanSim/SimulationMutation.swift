@@ -1,0 +1,27 @@
+import CaravanRaft
+
+/// A deliberate bug a debug build can run the simulation with, to prove that the checkers catch
+/// it: four in the raft core and one in the blocking-query wake rule.
+public enum SimulationMutation: String, Sendable, CaseIterable {
+    /// A leader commits an entry of an earlier term by counting replicas (Figure 8).
+    case commitOldTerm = "commit-old-term"
+    /// A server's vote is never persisted, so a restart forgets it.
+    case forgetVote = "forget-vote"
+    /// Votes are granted without the log up-to-date check.
+    case voteForStaleLog = "vote-for-stale-log"
+    /// A leader answers ReadIndex without confirming it still leads.
+    case readWithoutQuorum = "read-without-quorum"
+    /// An applied entry wakes only the queries watching its first changed key.
+    case dropWakeup = "drop-wakeup"
+
+    /// Whether this build honours mutations: debug builds only.
+    public static var isAvailable: Bool {
+        #if DEBUG
+            true
+        #else
+            false
+        #endif
+    }
+
+    var raftMutation: RaftMutation? { RaftMutation(rawValue: rawValue) }
+}
