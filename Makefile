@@ -2,11 +2,12 @@
 #   make dev    install what is missing, build, start `caravan agent -dev` on 127.0.0.1:4646
 #   make test   install what is missing, build the caravan binary (the acceptance tests start
 #               it as a child process), run the whole suite; CARAVAN_SOAK=1 runs the long soaks
+#   make sim-long   sweep 10,000 simulator seeds on every core (release build)
 
 HTTP_ADDR ?= 127.0.0.1:4646
 SWIFT ?= swift
 
-.PHONY: dev test deps build release bench clean
+.PHONY: dev test deps build release bench sim-long clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -26,6 +27,9 @@ test: deps
 
 bench: release
 	$$($(SWIFT) build -c release --show-bin-path)/caravan-bench all
+
+sim-long: release
+	$$($(SWIFT) build -c release --show-bin-path)/caravan sim --seeds 1..10000 --ticks 1000
 
 clean:
 	rm -rf .build

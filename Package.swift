@@ -51,8 +51,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanDurability",
+            dependencies: ["CaravanRaft", "CaravanState", "CaravanStorage"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanServer",
             dependencies: [
+                "CaravanDurability",
                 "CaravanModel",
                 "CaravanState",
                 "CaravanRaft",
@@ -68,6 +74,7 @@ let package = Package(
         .target(
             name: "CaravanSim",
             dependencies: [
+                "CaravanDurability",
                 "CaravanModel",
                 "CaravanRaft",
                 "CaravanState",
@@ -79,6 +86,7 @@ let package = Package(
         .executableTarget(
             name: "caravan",
             dependencies: [
+                "CaravanDurability",
                 "CaravanServer",
                 "CaravanSim",
                 "CaravanModel",
@@ -93,6 +101,7 @@ let package = Package(
         .executableTarget(
             name: "CaravanBench",
             dependencies: [
+                "CaravanDurability",
                 "CaravanModel",
                 "CaravanRaft",
                 "CaravanState",
@@ -107,11 +116,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanRaft", "CaravanState"], path: "Tests/CaravanTestSupport", swiftSettings: strict
+            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanRaft", "CaravanState"], path: "Tests/CaravanTestSupport",
+            swiftSettings: strict
         ),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
-        .testTarget(name: "CaravanSimTests", dependencies: ["CaravanSim"], swiftSettings: strict),
+        .testTarget(
+            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanState", "CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],
@@ -128,6 +139,7 @@ let package = Package(
             name: "CaravanServerTests",
             dependencies: [
                 "CaravanServer",
+                "CaravanDurability",
                 "CaravanRaft",
                 "CaravanStorage",
                 "CaravanState",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaravanDurability
 import CaravanRaft
 import CaravanServer
 import CaravanState

@@ -1,3 +1,4 @@
+public import CaravanDurability
 import Foundation
 public import Hummingbird
 public import Logging

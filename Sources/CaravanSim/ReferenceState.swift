@@ -1,3 +1,4 @@
+import CaravanDurability
 import CaravanRaft
 import CaravanState
 
@@ -41,13 +42,5 @@ struct ReferenceState {
             if history[middle].index <= index { low = middle + 1 } else { high = middle }
         }
         return low == 0 ? query.view(of: StateSnapshot()) : history[low - 1].view
-    }
-}
-
-extension StateMachine {
-    /// Applies a raft log entry: a command as it is; raft's own entries as a no-op that only
-    /// moves the index.
-    mutating func apply(_ entry: LogEntry) -> AppliedEntry {
-        apply(index: entry.index, data: entry.kind == .command ? entry.data : Command.noop.encoded())
     }
 }

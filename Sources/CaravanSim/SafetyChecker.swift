@@ -53,7 +53,7 @@ struct SafetyChecker {
     }
 
     /// Leader append-only: while a server leads a term, the entry that ended its log the last
-    /// time is still there, unchanged.
+    /// time is still there, unchanged (or compacted into a snapshot).
     mutating func leaderLog(_ raft: Raft) throws {
         guard raft.role == .leader else {
             leaderTails[raft.id] = nil
@@ -61,7 +61,8 @@ struct SafetyChecker {
         }
         if let tail = leaderTails[raft.id], tail.term == raft.term {
             checks.count("leader append-only")
-            guard raft.lastIndex >= tail.index, raft.entry(at: tail.index)?.term == tail.entryTerm else {
+            let compacted = tail.index < raft.firstIndex
+            guard raft.lastIndex >= tail.index, compacted || raft.entry(at: tail.index)?.term == tail.entryTerm else {
                 throw SimulationFailure(
                     "leader append-only: leader \(raft.id) of term \(raft.term) lost or changed entry \(tail.index)/\(tail.entryTerm)")
             }

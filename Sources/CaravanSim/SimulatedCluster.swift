@@ -62,8 +62,7 @@ struct SimulatedCluster {
         for id in ids {
             servers.append(
                 try SimulatedServer(
-                    id: id, configuration: configuration, seed: random.next(), maxEntriesPerMessage: profile.maxEntriesPerMessage,
-                    mutation: options.mutation))
+                    id: id, configuration: configuration, seed: random.next(), profile: profile, mutation: options.mutation))
         }
         self.servers = servers
         roles = servers.map(\.raft.role)
@@ -121,7 +120,12 @@ struct SimulatedCluster {
     private mutating func processReady(_ index: Int) throws {
         let id = servers[index].id
         var appliedEntries: [(LogEntry, AppliedEntry)] = []
-        let (messages, reads) = try servers[index].processReady { appliedEntries.append(($0, $1)) }
+        let processed = try servers[index].processReady { appliedEntries.append(($0, $1)) }
+        let (messages, reads) = (processed.messages, processed.reads)
+        if let snapshotIndex = processed.installedSnapshot {
+            trace.record("\(id) installs the snapshot at \(snapshotIndex)")
+            try wakeWatchersAfterRestore(at: index)
+        }
         for (entry, _) in appliedEntries where try safety.applied(entry, by: id) { reference.apply(entry) }
         for (entry, applied) in appliedEntries {
             trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
@@ -408,6 +412,22 @@ struct SimulatedCluster {
         }
     }
 
+    /// Wakes every client parked on a server whose state a snapshot from the leader replaced:
+    /// each re-reads, and answers if the index passed the one it asked for.
+    private mutating func wakeWatchersAfterRestore(at server: Int) throws {
+        let state = servers[server].machine.state
+        for number in servers[server].watches.notifyAll(index: state.index) {
+            guard case .parked(let asked, let deadline) = watchers[number].phase else { continue }
+            if watchers[number].query.index(in: state) > asked {
+                try answer(number, wokenByChange: true)
+            } else if !servers[server].watches.park(UInt64(number), on: [watchers[number].query.key], seenIndex: state.index, waiter: number) {
+                try answer(number, wokenByChange: true)
+            } else {
+                watchers[number].phase = .parked(asked: asked, deadline: deadline)
+            }
+        }
+    }
+
     /// Answers the client's query from its server's state and checks the answer: a wake by a
     /// change reports an index past the one asked for; the index never goes backwards on one
     /// connection; and the answer is what the committed log says it was at that index.
@@ -443,7 +463,8 @@ struct SimulatedCluster {
     var hasConverged: Bool {
         let commits = Set(servers.map(\.raft.commitIndex))
         let applied = Set(servers.map(\.machine.state.index))
-        return committedAfterHealing && writers.allSatisfy { $0.pending == nil } && servers.allSatisfy(\.isRunning) && servers.contains { $0.raft.role == .leader }
+        return committedAfterHealing && writers.allSatisfy { $0.pending == nil } && servers.allSatisfy(\.isRunning)
+            && servers.contains { $0.raft.role == .leader }
             && commits.count == 1 && applied == commits
     }
 
@@ -474,6 +495,8 @@ struct SimulatedCluster {
         report.faults.count("messages lost", network.lost)
         report.faults.count("messages duplicated", network.duplicated)
         report.checks.add(safety.checks)
+        report.faults.count("snapshots taken", servers.map(\.snapshotsTaken).reduce(0, +))
+        report.faults.count("snapshots installed", servers.map(\.snapshotsInstalled).reduce(0, +))
         report.appliedIndex = reference.index
         report.stateHash = expected
         report.committedLog = reference.log

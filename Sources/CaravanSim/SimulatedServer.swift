@@ -1,42 +1,61 @@
+import CaravanDurability
 import CaravanRaft
 import CaravanState
 import CaravanStorage
 
-/// One simulated server: the real raft core, the real write-ahead log and stable store on a
-/// simulated disk of its own, the real state machine, and the real wake rule of blocking
-/// queries, driven by the simulation's clock. It can crash (unsynced writes are lost, kept or
-/// torn as the run's generator decides), restart from what its disk kept, and pause.
+/// One simulated server: the real raft core; the agent's own persistence (``RaftStorage``) and
+/// recovery (``DataDirectory``) code, with the real write-ahead log, stable store and snapshot
+/// store, on a simulated disk of its own; the real state machine; and the real wake rule of
+/// blocking queries — driven by the simulation's clock. It takes snapshots and compacts its log,
+/// can crash (unsynced writes are lost, kept or torn as the run's generator decides), restart
+/// from what its disk kept, and pause.
 struct SimulatedServer {
+    /// How a server snapshots, drawn per run.
+    struct SnapshotPolicy {
+        /// Entries applied between snapshots; 0 never snapshots.
+        var interval: UInt64 = 0
+        /// Entries the log keeps before the newest snapshot.
+        var trailing: UInt64 = 0
+    }
+
     let id: NodeID
     private(set) var raft: Raft
     private(set) var machine = StateMachine()
     /// The long-poll clients parked on this server, by client number.
     var watches = WatchTable<Int>()
-    private var log: WriteAheadLog
     private let disk = SimulatedDisk()
-    private let stable: FileStableStore
-    private var savedVote = HardState()
+    private let directory: DataDirectory
+    private var storage: RaftStorage
     private let options: RaftOptions
     private let mutation: SimulationMutation?
+    private let policy: SnapshotPolicy
+    private var snapshotDue: UInt64
     private(set) var isUp = true
     /// The tick a paused server resumes at; it neither ticks nor hears messages until then.
     var pausedUntil: UInt64?
+    private(set) var snapshotsTaken = 0
+    private(set) var snapshotsInstalled = 0
 
-    init(id: NodeID, configuration: Configuration, seed: UInt64, maxEntriesPerMessage: Int, mutation: SimulationMutation?) throws {
+    static let walOptions = WALOptions(segmentSize: 64 << 10)
+
+    init(id: NodeID, configuration: Configuration, seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
         self.id = id
         var options = RaftOptions(id: id, randomSeed: seed)
         options.electionTicks = 10
-        options.maxEntriesPerMessage = maxEntriesPerMessage
+        options.maxEntriesPerMessage = profile.maxEntriesPerMessage
+        options.snapshotChunkBytes = profile.snapshotChunkBytes
         #if DEBUG
             options.mutation = mutation?.raftMutation
         #endif
         self.options = options
         self.mutation = mutation
-        stable = FileStableStore(storage: disk.directory("stable"))
+        policy = SnapshotPolicy(interval: profile.snapshotInterval, trailing: profile.snapshotTrailing)
+        snapshotDue = policy.interval
+        directory = DataDirectory(path: "s\(id)", wal: disk.directory("wal"), snapshots: disk.directory("snapshots"))
         let (hardState, entries) = Raft.bootstrap(configuration)
-        log = try WriteAheadLog(directory: disk.directory("wal"), options: WALOptions(segmentSize: 1 << 20))
-        try log.append(entries)
-        try stable.save(TermAndVote(term: hardState.term, votedFor: ""))
+        let log = try WriteAheadLog(directory: directory.wal, options: Self.walOptions)
+        storage = RaftStorage(log: log, stable: directory.stable, snapshots: directory.snapshots, savedVote: nil)
+        _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState, logContinuesSnapshot: true)
         raft = Raft(options: options, hardState: hardState, snapshot: nil, entries: entries)
         watches = Self.watchTable(mutation)
     }
@@ -67,30 +86,56 @@ struct SimulatedServer {
         return (try? raft.requestRead(requestID)) != nil
     }
 
-    /// Handles one `Ready`: persists entries and vote, applies committed entries (reporting each
-    /// to `applied`), and returns the messages to send and the read indexes granted.
-    mutating func processReady(applied: (LogEntry, AppliedEntry) throws -> Void) throws -> (messages: [Message], reads: [ReadState]) {
-        guard isRunning, raft.hasReady else { return ([], []) }
+    /// What one `Ready` did besides applying entries.
+    struct Processed {
+        var messages: [Message] = []
+        var reads: [ReadState] = []
+        /// The index of a snapshot from the leader that replaced the state.
+        var installedSnapshot: UInt64?
+    }
+
+    /// Handles one `Ready` as the agent does: persists the snapshot, entries and vote; installs
+    /// the snapshot; applies committed entries (reporting each to `applied`); then takes a
+    /// snapshot of its own when one is due.
+    mutating func processReady(applied: (LogEntry, AppliedEntry) throws -> Void) throws -> Processed {
+        guard isRunning, raft.hasReady else { return Processed() }
         let ready = raft.ready()
-        if let first = ready.entries.first {
-            if first.index <= log.lastIndex { try log.truncate(after: first.index - 1) }
-            try log.append(ready.entries)
-        }
-        if let hardState = ready.hardState, hardState.term != savedVote.term || hardState.vote != savedVote.vote {
-            try stable.save(TermAndVote(term: hardState.term, votedFor: hardState.vote == 0 ? "" : String(hardState.vote)))
-            savedVote = hardState
+        var processed = Processed(messages: ready.messages, reads: ready.readStates)
+        let continues = ready.snapshot.map { raft.lastIndex > $0.metadata.index } ?? false
+        let installed = try storage.write(
+            snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState, logContinuesSnapshot: continues)
+        if let installed {
+            machine = StateMachine(state: try StateSnapshot(decoding: installed.state))
+            snapshotsInstalled += 1
+            snapshotDue = installed.index + policy.interval
+            processed.installedSnapshot = installed.index
         }
         for entry in ready.committedEntries {
             try applied(entry, machine.apply(entry))
         }
         raft.advance(ready)
-        return (ready.messages, ready.readStates)
+        try snapshotIfDue()
+        return processed
+    }
+
+    private mutating func snapshotIfDue() throws {
+        guard policy.interval > 0, machine.state.index >= snapshotDue else { return }
+        let index = machine.state.index
+        let metadata = SnapshotMetadata(index: index, term: raft.entry(at: index)?.term ?? raft.term, configuration: raft.configuration)
+        let frame = try directory.snapshots.save(
+            index: index, term: metadata.term, configuration: metadata.configuration, state: machine.state.encoded()
+        ).frame
+        let keepFrom = index > policy.trailing ? index - policy.trailing : 0
+        if keepFrom > 0 { try storage.compact(through: keepFrom) }
+        raft.snapshotTaken(Snapshot(metadata: metadata, data: frame), compactingThrough: keepFrom)
+        snapshotDue = index + policy.interval
+        snapshotsTaken += 1
     }
 
     /// Stops the server: its disk keeps what was synced, and each unsynced write is lost, kept
-    /// or torn as `random` decides. Parked long-poll clients lose their connections.
+    /// or torn as `random` decides. Returns the long-poll clients whose connections dropped.
     mutating func crash(random: inout SimulationRandom) -> [Int] {
-        log.close()
+        (storage.log as? WriteAheadLog)?.close()
         disk.crash { write in
             switch random.below(3) {
             case 0: .lost
@@ -105,28 +150,27 @@ struct SimulatedServer {
         return dropped
     }
 
-    /// Starts the server again from its disk: the log, term and vote it kept; the state machine
-    /// empty, rebuilt as raft hands it the committed entries again.
+    /// Starts the server again as the agent does: from its newest usable snapshot, the log after
+    /// it, and the term and vote it kept; raft then hands it the committed entries again.
     mutating func restart() throws {
-        log = try WriteAheadLog(directory: disk.directory("wal"), options: WALOptions(segmentSize: 1 << 20))
-        let record = try stable.load()
-        let hardState = HardState(term: record?.term ?? 0, vote: record.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0)
-        savedVote = hardState
-        raft = Raft(options: options, hardState: hardState, snapshot: nil, entries: try loggedEntries(through: log.lastIndex))
-        machine = StateMachine()
+        let recovery = try directory.recoverForRaft(options: Self.walOptions)
+        let vote = recovery.termAndVote
+        storage = RaftStorage(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: vote)
+        let snapshot = recovery.snapshot.map {
+            Snapshot(metadata: SnapshotMetadata(index: $0.index, term: $0.term, configuration: $0.configuration), data: $0.frame)
+        }
+        let hardState = HardState(term: vote?.term ?? 0, vote: vote.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0)
+        raft = Raft(options: options, hardState: hardState, snapshot: snapshot, entries: recovery.entries)
+        machine = StateMachine(state: recovery.state)
+        snapshotDue = machine.state.index + policy.interval
         isUp = true
     }
 
-    /// The state hash of this server's log replayed from scratch through `index`, read back from
-    /// its disk.
+    /// The state hash `caravan replay` would find in this server's data directory at `index`:
+    /// its newest snapshot at or before `index`, then its log.
     func replayedStateHash(through index: UInt64) throws -> String {
-        var replay = StateMachine()
-        for entry in try loggedEntries(through: index) { _ = replay.apply(entry) }
-        return replay.state.stateHash
-    }
-
-    private func loggedEntries(through index: UInt64) throws -> [LogEntry] {
-        let last = min(index, log.lastIndex)
-        return last >= log.firstIndex ? try log.entries(from: log.firstIndex, to: last) : []
+        var options = Self.walOptions
+        options.readOnly = true
+        return try directory.recover(options: options, to: index).machine.state.stateHash
     }
 }

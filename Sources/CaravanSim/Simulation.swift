@@ -41,8 +41,13 @@ public struct FaultProfile: Sendable, CustomStringConvertible {
     public var pausePerMille = 0
     /// Entries per AppendEntries; small values let a follower's log grow one entry at a time.
     public var maxEntriesPerMessage = 1_024
-    /// The moments at which a server crashes, one time in ten, besides the random crashes.
+    /// The moments at which a server crashes, one time in five, besides the random crashes.
     public var crashPoints: [CrashPoint] = []
+    /// Entries applied between a server's snapshots (0: never), the entries its log keeps
+    /// behind the newest one, and the InstallSnapshot chunk size.
+    public var snapshotInterval: UInt64 = 0
+    public var snapshotTrailing: UInt64 = 0
+    public var snapshotChunkBytes = 1 << 20
 
     /// A moment worth crashing at (FoundationDB's BUGGIFY, aimed at raft's persistence).
     public enum CrashPoint: String, Sendable, CaseIterable {
@@ -59,11 +64,13 @@ public struct FaultProfile: Sendable, CustomStringConvertible {
             lossPercent: random.below(31), duplicatePercent: random.below(21), maximumDelay: 1 + random.below(5),
             partitionPerMille: random.below(21), crashPerMille: random.below(11), pausePerMille: random.below(11),
             maxEntriesPerMessage: [1, 2, 4, 64, 1_024][random.below(5)],
-            crashPoints: CrashPoint.allCases.filter { _ in random.chance(25) })
+            crashPoints: CrashPoint.allCases.filter { _ in random.chance(25) },
+            snapshotInterval: [0, 16, 64, 256][random.below(4)], snapshotTrailing: [0, 8, 64][random.below(3)],
+            snapshotChunkBytes: [512, 4_096, 1 << 20][random.below(3)])
     }
 
     public var description: String {
-        "loss \(lossPercent)%, duplication \(duplicatePercent)%, delay 1-\(maximumDelay) ticks, partitions \(partitionPerMille)/1000 ticks, crashes \(crashPerMille)/1000 ticks, pauses \(pausePerMille)/1000 ticks, \(maxEntriesPerMessage) entries per append, crash points [\(crashPoints.map(\.rawValue).joined(separator: ", "))]"
+        "loss \(lossPercent)%, duplication \(duplicatePercent)%, delay 1-\(maximumDelay) ticks, partitions \(partitionPerMille)/1000 ticks, crashes \(crashPerMille)/1000 ticks, pauses \(pausePerMille)/1000 ticks, \(maxEntriesPerMessage) entries per append, crash points [\(crashPoints.map(\.rawValue).joined(separator: ", "))], snapshots every \(snapshotInterval) entries keeping \(snapshotTrailing), \(snapshotChunkBytes)-byte chunks"
     }
 }
 

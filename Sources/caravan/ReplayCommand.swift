@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaravanDurability
 import CaravanServer
 import CaravanState
 import CaravanStorage

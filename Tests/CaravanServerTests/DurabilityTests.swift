@@ -1,3 +1,4 @@
+import CaravanDurability
 import CaravanServer
 import CaravanState
 import CaravanStorage

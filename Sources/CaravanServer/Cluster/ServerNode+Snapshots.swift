@@ -1,3 +1,4 @@
+import CaravanDurability
 import CaravanRaft
 import CaravanState
 import CaravanStorage

@@ -1,3 +1,4 @@
+public import CaravanDurability
 public import CaravanRaft
 public import CaravanState
 import CaravanStorage

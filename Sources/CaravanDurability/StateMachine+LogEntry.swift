@@ -1,10 +1,10 @@
-import CaravanRaft
-import CaravanState
+public import CaravanRaft
+public import CaravanState
 
 extension StateMachine {
     /// Applies one log entry: a command as it is; raft's own entries (a leader's no-op, a
     /// configuration) as a no-op that only moves the state's index.
-    mutating func apply(_ entry: LogEntry) -> AppliedEntry {
+    public mutating func apply(_ entry: LogEntry) -> AppliedEntry {
         apply(index: entry.index, data: entry.kind == .command ? entry.data : Self.noop)
     }
 

@@ -1,4 +1,4 @@
-import CaravanRaft
+public import CaravanRaft
 public import CaravanState
 public import CaravanStorage
 

@@ -1,0 +1,74 @@
+import CaravanSim
+import Foundation
+import Testing
+
+/// The seeds pinned in `testdata/sim/regressions.txt`: each seed that found a bug keeps passing,
+/// and each debug-only mutation stays caught by the seed that first caught it.
+struct RegressionTests {
+    /// One line of the file.
+    struct Pinned: Sendable, CustomTestStringConvertible {
+        let options: SimulationOptions
+        let note: String
+
+        var testDescription: String {
+            "seed \(options.seed), \(options.servers) servers, \(options.ticks) ticks"
+                + (options.mutation.map { ", catches \($0.rawValue)" } ?? "") + ": \(note)"
+        }
+    }
+
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("testdata/sim/regressions.txt").path
+
+    static let pinned: [Pinned] = {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#") else { return nil }
+            let parts = line.split(separator: "#", maxSplits: 1)
+            let fields = parts[0].split(separator: " ")
+            guard fields.count >= 4, let seed = UInt64(fields[0]), let servers = Int(fields[1]), let ticks = Int(fields[2]) else { return nil }
+            var options = SimulationOptions(seed: seed)
+            options.servers = servers
+            options.ticks = ticks
+            if fields[3] == "catches", fields.count == 5 { options.mutation = SimulationMutation(rawValue: String(fields[4])) }
+            return Pinned(options: options, note: parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
+        }
+    }()
+
+    @Test("the regressions file pins a seed for every mutation")
+    func everyMutationPinned() {
+        #expect(!Self.pinned.isEmpty, "read \(Self.file)")
+        for mutation in SimulationMutation.allCases {
+            #expect(Self.pinned.contains { $0.options.mutation == mutation }, "no seed pinned for \(mutation.rawValue)")
+        }
+    }
+
+    @Test("a pinned seed passes, or still catches its mutation", .enabled(if: SimulationMutation.isAvailable), arguments: pinned)
+    func pinnedSeed(_ pinned: Pinned) throws {
+        guard pinned.options.mutation != nil else {
+            _ = try Simulation.run(pinned.options)
+            return
+        }
+        #expect(throws: SimulationFailure.self, "the checkers no longer catch this mutation") { try Simulation.run(pinned.options) }
+    }
+
+    /// Sweeps seeds from 1 until each mutation is caught (`CARAVAN_SOAK=1`; the default suite
+    /// runs only the pinned seeds).
+    @Test(
+        "every debug mutation is caught within 1,000 seeds",
+        .enabled(if: SimulationMutation.isAvailable && ProcessInfo.processInfo.environment["CARAVAN_SOAK"] == "1"),
+        arguments: SimulationMutation.allCases)
+    func mutationCaught(_ mutation: SimulationMutation) {
+        for seed in UInt64(1)...1_000 {
+            var options = SimulationOptions(seed: seed)
+            options.ticks = 600
+            options.mutation = mutation
+            do {
+                _ = try Simulation.run(options)
+            } catch {
+                print("\(mutation.rawValue): caught by seed \(seed) (after \(seed) seeds): \(error)")
+                return
+            }
+        }
+        Issue.record("\(mutation.rawValue) survived 1,000 seeds")
+    }
+}
