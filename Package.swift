@@ -119,6 +119,7 @@ let package = Package(
             name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanRaft", "CaravanState"], path: "Tests/CaravanTestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "CaravanDurabilityTests", dependencies: ["CaravanDurability", "CaravanRaft", "CaravanStorage"], swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(

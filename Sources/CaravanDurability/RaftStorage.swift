@@ -20,18 +20,19 @@ public struct RaftStorage: Sendable {
         self.savedVote = savedVote
     }
 
-    /// Persists a `Ready`'s snapshot, entries and hard state, in that order. A snapshot the log
-    /// continues compacts the log up to it; otherwise the log restarts after it.
-    public mutating func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?, logContinuesSnapshot: Bool) throws
-        -> StoredSnapshot?
-    {
+    /// Persists a `Ready`'s snapshot, entries and hard state, in that order. A snapshot whose
+    /// last entry this log holds compacts the log up to it (raft kept the entries after it);
+    /// otherwise the log restarts after it. The decision is the durable log's, not raft's: raft
+    /// may have matched the snapshot against entries of the same `Ready` that are not written yet.
+    public mutating func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
         var stored: StoredSnapshot?
         if let snapshot {
             if let snapshots { stored = try snapshots.install(frame: snapshot.data) }
-            if logContinuesSnapshot {
-                try log.compact(through: snapshot.metadata.index)
+            let index = snapshot.metadata.index
+            if holds(index: index, term: snapshot.metadata.term) {
+                try log.compact(through: index)
             } else {
-                try log.reset(after: snapshot.metadata.index)
+                try log.reset(after: index)
             }
         }
         if let first = entries.first {
@@ -46,6 +47,12 @@ public struct RaftStorage: Sendable {
             }
         }
         return stored
+    }
+
+    /// Whether the log holds the entry at `index` with `term`.
+    private func holds(index: UInt64, term: UInt64) -> Bool {
+        guard index >= log.firstIndex, index <= log.lastIndex else { return false }
+        return (try? log.entries(from: index, to: index))?.first?.term == term
     }
 
     /// Lets the log drop entries up to `index`.

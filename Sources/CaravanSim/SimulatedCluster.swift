@@ -9,8 +9,9 @@ struct SimulatedCluster {
     /// Virtual nanoseconds per tick (a 100 ms heartbeat).
     static let tickNanoseconds: Int64 = 100_000_000
     static let epoch: Int64 = 1_764_000_000_000_000_000
-    /// The client nodes writers register and readers read: one register each.
-    static let keys = 16
+    /// The client nodes writers register and readers read, one register each: at least 16,
+    /// and one per two clients, so that the concurrency on one key stays checkable.
+    let keys: Int
     /// Ticks a writer or reader waits for its answer before giving up.
     static let requestTimeout: UInt64 = 60
 
@@ -71,7 +72,8 @@ struct SimulatedCluster {
         network = SimulatedNetwork(maximumDelay: max(1, profile.maximumDelay))
         network.lossPercent = profile.lossPercent
         network.duplicatePercent = profile.duplicatePercent
-        let queries: [WatchQuery] = [.nodes, .plugins, .plugin(Workload.plugin)] + (0..<Self.keys).map { .node(Workload.nodeID($0)) }
+        keys = max(16, options.clients / 2)
+        let queries: [WatchQuery] = [.nodes, .plugins, .plugin(Workload.plugin)] + (0..<keys).map { .node(Workload.nodeID($0)) }
         reference = ReferenceState(queries: queries, keepsLog: options.recordsLog)
         let clients = max(3, options.clients)
         for number in 0..<clients {
@@ -272,7 +274,7 @@ struct SimulatedCluster {
                 continue
             }
             let time = Self.epoch + Int64(now) * Self.tickNanoseconds
-            let key = random.below(Self.keys)
+            let key = random.below(keys)
             nextValue += 1
             let isJob = random.chance(10)
             let command =
@@ -331,7 +333,7 @@ struct SimulatedCluster {
                 reader.idleUntil = now + 1
                 continue
             }
-            reader.pending = .init(key: random.below(Self.keys), requestID: nextRequestID, call: tickClock(), deadline: now + Self.requestTimeout)
+            reader.pending = .init(key: random.below(keys), requestID: nextRequestID, call: tickClock(), deadline: now + Self.requestTimeout)
         }
     }
 

@@ -55,7 +55,7 @@ struct SimulatedServer {
         let (hardState, entries) = Raft.bootstrap(configuration)
         let log = try WriteAheadLog(directory: directory.wal, options: Self.walOptions)
         storage = RaftStorage(log: log, stable: directory.stable, snapshots: directory.snapshots, savedVote: nil)
-        _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState, logContinuesSnapshot: true)
+        _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState)
         raft = Raft(options: options, hardState: hardState, snapshot: nil, entries: entries)
         watches = Self.watchTable(mutation)
     }
@@ -101,9 +101,7 @@ struct SimulatedServer {
         guard isRunning, raft.hasReady else { return Processed() }
         let ready = raft.ready()
         var processed = Processed(messages: ready.messages, reads: ready.readStates)
-        let continues = ready.snapshot.map { raft.lastIndex > $0.metadata.index } ?? false
-        let installed = try storage.write(
-            snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState, logContinuesSnapshot: continues)
+        let installed = try storage.write(snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState)
         if let installed {
             machine = StateMachine(state: try StateSnapshot(decoding: installed.state))
             snapshotsInstalled += 1

@@ -11,7 +11,7 @@ struct RegressionTests {
         let note: String
 
         var testDescription: String {
-            "seed \(options.seed), \(options.servers) servers, \(options.ticks) ticks"
+            "seed \(options.seed), \(options.servers) servers, \(options.clients) clients, \(options.ticks) ticks"
                 + (options.mutation.map { ", catches \($0.rawValue)" } ?? "") + ": \(note)"
         }
     }
@@ -24,12 +24,18 @@ struct RegressionTests {
         return text.split(separator: "\n").compactMap { line in
             guard !line.hasPrefix("#") else { return nil }
             let parts = line.split(separator: "#", maxSplits: 1)
-            let fields = parts[0].split(separator: " ")
-            guard fields.count >= 4, let seed = UInt64(fields[0]), let servers = Int(fields[1]), let ticks = Int(fields[2]) else { return nil }
+            var fields: [String: String] = [:]
+            var words: [String] = []
+            for word in parts[0].split(separator: " ") {
+                let pair = word.split(separator: "=", maxSplits: 1)
+                if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) } else { words.append(String(word)) }
+            }
+            guard let seed = fields["seed"].flatMap(UInt64.init) else { return nil }
             var options = SimulationOptions(seed: seed)
-            options.servers = servers
-            options.ticks = ticks
-            if fields[3] == "catches", fields.count == 5 { options.mutation = SimulationMutation(rawValue: String(fields[4])) }
+            options.servers = fields["servers"].flatMap(Int.init) ?? options.servers
+            options.clients = fields["clients"].flatMap(Int.init) ?? options.clients
+            options.ticks = fields["ticks"].flatMap(Int.init) ?? options.ticks
+            if words.first == "catches", words.count == 2 { options.mutation = SimulationMutation(rawValue: words[1]) }
             return Pinned(options: options, note: parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
         }
     }()

@@ -22,30 +22,24 @@ final class RaftPersistence: Sendable {
     var lastIndex: UInt64 { storage.withLock { $0.log.lastIndex } }
 
     /// Persists a ``Ready``'s snapshot, entries and hard state, in that order.
-    func persist(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?, logContinuesSnapshot: Bool) async throws
-        -> StoredSnapshot?
-    {
+    func persist(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) async throws -> StoredSnapshot? {
         guard isDurable else {
-            try write(snapshot: nil, entries: entries, hardState: hardState, logContinuesSnapshot: logContinuesSnapshot)
+            try write(snapshot: nil, entries: entries, hardState: hardState)
             return nil
         }
         return try await NIOThreadPool.singleton.runIfActive {
-            try self.write(snapshot: snapshot, entries: entries, hardState: hardState, logContinuesSnapshot: logContinuesSnapshot)
+            try self.write(snapshot: snapshot, entries: entries, hardState: hardState)
         }
     }
 
     @discardableResult
-    private func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?, logContinuesSnapshot: Bool) throws
-        -> StoredSnapshot?
-    {
-        try storage.withLock {
-            try $0.write(snapshot: snapshot, entries: entries, hardState: hardState, logContinuesSnapshot: logContinuesSnapshot)
-        }
+    private func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
+        try storage.withLock { try $0.write(snapshot: snapshot, entries: entries, hardState: hardState) }
     }
 
     /// Persists entries and hard state on the calling thread (start-up and bootstrap).
     func persistNow(entries: [LogEntry], hardState: HardState?) throws {
-        try write(snapshot: nil, entries: entries, hardState: hardState, logContinuesSnapshot: true)
+        try write(snapshot: nil, entries: entries, hardState: hardState)
     }
 
     /// Lets the log drop entries up to `index`; runs on the calling thread.

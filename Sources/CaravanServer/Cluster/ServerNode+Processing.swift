@@ -23,7 +23,6 @@ extension ServerNode {
                 if inbox.isEmpty { break } else { continue }
             }
             let ready = raft.ready()
-            let continuesSnapshot = ready.snapshot.map { raft.lastIndex > $0.metadata.index } ?? false
             // A leader sends before it syncs, so its own write overlaps the followers' (thesis
             // §10.2.1): it counts itself towards a quorum only for what it has persisted, and its
             // term and vote were made durable while it was a candidate. Everyone else promises
@@ -32,8 +31,7 @@ extension ServerNode {
                 raft.role == .leader && ready.hardState.map { $0.term == durableVote.term && $0.vote == durableVote.vote } ?? true
             if sendsFirst { send(ready.messages) }
             do {
-                _ = try await persistence.persist(
-                    snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState, logContinuesSnapshot: continuesSnapshot)
+                _ = try await persistence.persist(snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState)
             } catch {
                 fail(String(describing: error))
                 break
