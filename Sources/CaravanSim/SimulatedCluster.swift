@@ -182,7 +182,9 @@ struct SimulatedCluster {
             }
         }
         if random.below(1000) < profile.pausePerMille {
-            let index = random.below(serverCount)
+            // Half the pauses stall the leader: the stale leader that wakes up is the case to test.
+            let leader = servers.firstIndex { $0.isRunning && $0.raft.role == .leader }
+            let index = random.chance(50) ? leader ?? random.below(serverCount) : random.below(serverCount)
             if servers[index].isRunning {
                 servers[index].pausedUntil = now + 5 + UInt64(random.below(100))
                 report.faults.count("pauses")
@@ -266,7 +268,11 @@ struct SimulatedCluster {
                 report.writesUnanswered += 1
             }
             guard clientsStartOperations, now >= writer.idleUntil else { continue }
-            if servers[writer.server].pausedUntil != nil { continue }
+            if servers[writer.server].pausedUntil != nil {
+                // A stalled server: the client's request times out, now and then, and it tries another.
+                if random.chance(10) { writer.server = random.below(serverCount) }
+                continue
+            }
             guard servers[writer.server].isRunning, servers[writer.server].raft.role == .leader else {
                 let leader = servers[writer.server].isRunning ? position(servers[writer.server].raft.leader) : nil
                 writer.server = leader ?? random.below(serverCount)
@@ -303,6 +309,7 @@ struct SimulatedCluster {
             if entry.term == pending.term {
                 if case .failure(let error) = applied.result { throw SimulationFailure("write at \(entry.index) refused: \(error)") }
                 report.writesCommitted += 1
+                trace.record("\(servers[server].id) answers the write at \(entry.index)")
                 if let operation = pending.operation {
                     history[operation].answer = tickClock()
                     if let healedAt, history[operation].call > healedAt { committedAfterHealing = true }
@@ -325,7 +332,10 @@ struct SimulatedCluster {
                 reader.idleUntil = now + UInt64(random.below(10))
             }
             guard clientsStartOperations, now >= reader.idleUntil else { continue }
-            if servers[reader.server].pausedUntil != nil { continue }
+            if servers[reader.server].pausedUntil != nil {
+                if random.chance(10) { reader.server = random.below(serverCount) }
+                continue
+            }
             if !servers[reader.server].isUp { reader.server = random.below(serverCount) }
             nextRequestID += 1
             guard servers[reader.server].requestRead(nextRequestID) else {
@@ -334,6 +344,7 @@ struct SimulatedCluster {
                 continue
             }
             reader.pending = .init(key: random.below(keys), requestID: nextRequestID, call: tickClock(), deadline: now + Self.requestTimeout)
+            trace.record("reader \(number) asks \(servers[reader.server].id) for a read index (\(Workload.nodeID(reader.pending!.key)))")
         }
     }
 
@@ -344,6 +355,7 @@ struct SimulatedCluster {
             guard let pending = readers[number].pending, let readIndex = pending.readIndex, state.index >= readIndex else { continue }
             let value = Workload.value(of: state.node(id: Workload.nodeID(pending.key)))
             history.append(Operation(key: pending.key, kind: .read(value), call: pending.call, answer: tickClock()))
+            trace.record("reader \(number) reads \(Workload.nodeID(pending.key)) = \(value) at \(servers[server].id) (read index \(readIndex))")
             readers[number].pending = nil
             readers[number].idleUntil = now + UInt64(random.below(10))
             report.readsAnswered += 1

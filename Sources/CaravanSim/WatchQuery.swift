@@ -40,7 +40,7 @@ enum WatchQuery: Hashable, Sendable, CustomStringConvertible {
         case .nodes: .list(state.nodes().map { QueryView.Stub(id: $0.id, modifyIndex: $0.modifyIndex) })
         case .node(let id): .node(state.node(id: id))
         case .plugins: .list(state.pluginIDs().map { QueryView.Stub(id: $0, modifyIndex: state.pluginModifyIndex(id: $0) ?? 0) })
-        case .plugin(let id): .plugin(state.plugin(id: id))
+        case .plugin(let id): .plugin(state.pluginSummary(id: id))
         }
     }
 
@@ -59,7 +59,8 @@ enum QueryView: Equatable, Sendable {
     /// A list: each object's ID and modify index.
     case list([Stub])
     case node(Node?)
-    case plugin(CSIPlugin?)
+    /// A plugin's counts of healthy and expected instances, its jobs and its indexes.
+    case plugin(CSIPluginSummary?)
 
     struct Stub: Equatable, Sendable {
         let id: String
