@@ -12,9 +12,8 @@ struct SafetyChecker {
     private var leaderTails: [NodeID: (term: UInt64, index: UInt64, entryTerm: UInt64)] = [:]
     private(set) var checks = Tally()
 
-    /// Checks the entry a server applies against what was applied at its index before; returns
-    /// true when no server had applied that index yet.
-    mutating func applied(_ entry: LogEntry, by server: NodeID) throws -> Bool {
+    /// Checks the entry a server applies against what was applied at its index before.
+    mutating func applied(_ entry: LogEntry, by server: NodeID) throws {
         checks.count("state machine safety")
         let index = Int(entry.index)
         if index < appliedTerms.count {
@@ -23,11 +22,10 @@ struct SafetyChecker {
                     "state machine safety: server \(server) applies \(entry.index)/\(entry.term), another applied \(entry.index)/\(appliedTerms[index])"
                 )
             }
-            return false
+            return
         }
         guard index == appliedTerms.count else { throw SimulationFailure("server \(server) applies \(entry.index) before \(appliedTerms.count)") }
         appliedTerms.append(entry.term)
-        return true
     }
 
     mutating func elected(_ leader: Raft) throws {

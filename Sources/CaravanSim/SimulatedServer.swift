@@ -95,9 +95,9 @@ struct SimulatedServer {
     }
 
     /// Handles one `Ready` as the agent does: persists the snapshot, entries and vote; installs
-    /// the snapshot; applies committed entries (reporting each to `applied`); then takes a
-    /// snapshot of its own when one is due.
-    mutating func processReady(applied: (LogEntry, AppliedEntry) throws -> Void) throws -> Processed {
+    /// the snapshot; applies committed entries (reporting each to `applied`, with the state right
+    /// after it); then takes a snapshot of its own when one is due.
+    mutating func processReady(applied: (LogEntry, AppliedEntry, StateSnapshot) throws -> Void) throws -> Processed {
         guard isRunning, raft.hasReady else { return Processed() }
         let ready = raft.ready()
         var processed = Processed(messages: ready.messages, reads: ready.readStates)
@@ -109,7 +109,8 @@ struct SimulatedServer {
             processed.installedSnapshot = installed.index
         }
         for entry in ready.committedEntries {
-            try applied(entry, machine.apply(entry))
+            let result = machine.apply(entry)
+            try applied(entry, result, machine.state)
         }
         raft.advance(ready)
         try snapshotIfDue()

@@ -31,6 +31,19 @@ public final class SimulatedDisk: Sendable {
         var current: [UInt8] = []
         /// Operations since the last sync, in order; `nil` bytes mark a resize to `size`.
         var pending: [(offset: Int, bytes: [UInt8]?, size: Int)] = []
+
+        /// Makes the pending operations durable. Applies them to the durable copy rather than
+        /// sharing the current one, so that neither copy has to be copied whole at the next write.
+        mutating func sync() {
+            for operation in pending {
+                if let bytes = operation.bytes {
+                    SimulatedDisk.write(bytes, at: operation.offset, into: &durable)
+                } else {
+                    SimulatedDisk.resize(&durable, to: operation.size)
+                }
+            }
+            pending = []
+        }
     }
 
     private struct State {
@@ -104,11 +117,11 @@ public final class SimulatedDisk: Sendable {
     /// A file's current length.
     public func size(of name: String) -> Int? { state.withLock { state in state.names[name].map { state.files[$0]!.current.count } } }
 
-    private static func resize(_ content: inout [UInt8], to size: Int) {
+    fileprivate static func resize(_ content: inout [UInt8], to size: Int) {
         if content.count > size { content.removeLast(content.count - size) } else { content += [UInt8](repeating: 0, count: size - content.count) }
     }
 
-    private static func write(_ bytes: [UInt8], at offset: Int, into content: inout [UInt8]) {
+    fileprivate static func write(_ bytes: [UInt8], at offset: Int, into content: inout [UInt8]) {
         if content.count < offset + bytes.count { resize(&content, to: offset + bytes.count) }
         content.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
     }
@@ -185,8 +198,7 @@ public final class SimulatedDisk: Sendable {
     fileprivate func sync(file id: Int) throws(StorageError) {
         let failed = state.withLock { state in
             if state.failingSyncs { return true }
-            state.files[id]!.durable = state.files[id]!.current
-            state.files[id]!.pending = []
+            state.files[id]!.sync()
             state.syncs += 1
             return false
         }
