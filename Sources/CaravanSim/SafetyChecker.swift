@@ -7,13 +7,16 @@ import CaravanRaft
 struct SafetyChecker {
     /// The term of the entry applied at each index, by whichever server applied it first.
     private var appliedTerms: [UInt64] = [0]
+    /// For each applied index, the lowest term any server was in when it applied it: the entry
+    /// was committed in that term or an earlier one, so every leader of a later term holds it.
+    private var committedBy: [UInt64] = [0]
     private var leaderOfTerm: [UInt64: NodeID] = [:]
     /// Each current leader's term and the last entry of its log when last looked at.
     private var leaderTails: [NodeID: (term: UInt64, index: UInt64, entryTerm: UInt64)] = [:]
     private(set) var checks = Tally()
 
-    /// Checks the entry a server applies against what was applied at its index before.
-    mutating func applied(_ entry: LogEntry, by server: NodeID) throws {
+    /// Checks the entry a server in `term` applies against what was applied at its index before.
+    mutating func applied(_ entry: LogEntry, by server: NodeID, in term: UInt64) throws {
         checks.count("state machine safety")
         let index = Int(entry.index)
         if index < appliedTerms.count {
@@ -22,10 +25,12 @@ struct SafetyChecker {
                     "state machine safety: server \(server) applies \(entry.index)/\(entry.term), another applied \(entry.index)/\(appliedTerms[index])"
                 )
             }
+            committedBy[index] = min(committedBy[index], term)
             return
         }
         guard index == appliedTerms.count else { throw SimulationFailure("server \(server) applies \(entry.index) before \(appliedTerms.count)") }
         appliedTerms.append(entry.term)
+        committedBy.append(term)
     }
 
     mutating func elected(_ leader: Raft) throws {
@@ -35,16 +40,17 @@ struct SafetyChecker {
         }
         leaderOfTerm[leader.term] = leader.id
         checks.count("leader completeness")
-        let applied = UInt64(appliedTerms.count - 1)
-        guard leader.lastIndex >= applied else {
-            throw SimulationFailure(
-                "leader completeness: leader \(leader.id) of term \(leader.term) ends at \(leader.lastIndex), \(applied) is applied")
-        }
-        for index in stride(from: applied, to: 0, by: -1) {
-            guard let entry = leader.entry(at: index) else { break }
-            guard entry.term == appliedTerms[Int(index)] else {
+        // Entries committed in a later term than the leader's need not be in its log: a server
+        // can win an old term's election late, once its held-up vote answers arrive.
+        for index in 1..<appliedTerms.count where committedBy[index] < leader.term && UInt64(index) >= leader.firstIndex {
+            guard let entry = leader.entry(at: UInt64(index)) else {
                 throw SimulationFailure(
-                    "leader completeness: leader \(leader.id) of term \(leader.term) has \(index)/\(entry.term), \(index)/\(appliedTerms[Int(index)]) was applied"
+                    "leader completeness: leader \(leader.id) of term \(leader.term) ends at \(leader.lastIndex), \(index) was committed by term \(committedBy[index])"
+                )
+            }
+            guard entry.term == appliedTerms[index] else {
+                throw SimulationFailure(
+                    "leader completeness: leader \(leader.id) of term \(leader.term) has \(index)/\(entry.term), \(index)/\(appliedTerms[index]) was committed by term \(committedBy[index])"
                 )
             }
         }

@@ -136,7 +136,7 @@ struct SimulatedCluster {
             trace.record("\(id) installs the snapshot at \(snapshotIndex)")
             try wakeWatchersAfterRestore(at: index)
         }
-        for (entry, _) in appliedEntries { try safety.applied(entry, by: id) }
+        for (entry, _) in appliedEntries { try safety.applied(entry, by: id, in: servers[index].raft.term) }
         for (entry, answers) in firstApplied { committed.record(entry, answers: answers) }
         for (entry, applied) in appliedEntries {
             trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
