@@ -12,6 +12,8 @@ struct SimulatedCluster {
     /// The client nodes writers register and readers read, one register each: at least 16,
     /// and one per two clients, so that the concurrency on one key stays checkable.
     let keys: Int
+    /// More messages in flight than this is a storm: the run fails instead of exhausting memory.
+    static let maximumInFlight = 100_000
     /// Ticks a writer or reader waits for its answer before giving up.
     static let requestTimeout: UInt64 = 60
 
@@ -116,6 +118,10 @@ struct SimulatedCluster {
         runReaders()
         try runWatchers()
         for index in servers.indices { try processReady(index) }
+        report.checks.count("bounded traffic")
+        guard network.inFlightCount <= Self.maximumInFlight else {
+            throw SimulationFailure("message storm: \(network.inFlightCount) messages in flight at tick \(now) (\(network.sentByKind))")
+        }
         if now % 50 == 0 { try safety.logsMatch(servers.filter(\.isUp).map(\.raft)) }
     }
 
@@ -515,6 +521,7 @@ struct SimulatedCluster {
         report.ticks = now
         report.messagesSent = network.sent
         report.messagesDelivered = network.delivered
+        report.messagesByKind = network.sentByKind
         report.faults.count("messages lost", network.lost)
         report.faults.count("messages duplicated", network.duplicated)
         report.checks.add(safety.checks)

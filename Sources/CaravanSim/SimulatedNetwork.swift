@@ -20,6 +20,8 @@ struct SimulatedNetwork {
     /// Directed paths a partition cuts: (from, to).
     var cut: Set<Pair> = []
     private(set) var sent = 0
+    /// Messages sent, by kind.
+    private(set) var sentByKind = Tally()
     private(set) var delivered = 0
     private(set) var lost = 0
     private(set) var duplicated = 0
@@ -32,8 +34,12 @@ struct SimulatedNetwork {
 
     init(maximumDelay: Int) { self.maximumDelay = maximumDelay }
 
+    /// Messages sent and not yet due.
+    var inFlightCount: Int { inFlight.count }
+
     mutating func send(_ message: Message, now: UInt64, random: inout SimulationRandom) {
         sent += 1
+        sentByKind.count("\(message.kind)")
         if random.chance(lossPercent) {
             lost += 1
             return

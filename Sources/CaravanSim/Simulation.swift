@@ -92,6 +92,7 @@ public struct SimulationReport: Sendable {
     public var linearizability = LinearizabilityVerdict.unknown
     public var messagesSent = 0
     public var messagesDelivered = 0
+    public var messagesByKind = Tally()
     /// Faults injected, by kind.
     public var faults = Tally()
     /// Invariant checks made, by kind.

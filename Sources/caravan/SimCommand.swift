@@ -85,7 +85,7 @@ struct SimCommand: ParsableCommand {
         print("writes:            \(report.writesProposed) proposed, \(report.writesCommitted) committed, \(report.writesUnanswered) unanswered")
         print("reads:             \(report.readsAnswered) answered")
         print("watch answers:     \(report.watchAnswers)")
-        print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered")
+        print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered (\(report.messagesByKind))")
         print("checks:            \(report.checks.total) (\(report.checks))")
         print("linearizability:   \(report.linearizability) over \(report.operations) operations")
         print("applied index:     \(report.appliedIndex)")
