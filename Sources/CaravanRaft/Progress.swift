@@ -24,6 +24,12 @@ struct Progress: Sendable, Hashable {
     var snapshotOffset: UInt64 = 0
     /// Chunks of the snapshot sent but not yet acknowledged.
     var snapshotChunksInFlight = 0
+    /// The bytes of the snapshot the follower is known to hold; the chunks in flight are counted
+    /// from it, so duplicated or out-of-order answers never widen the window.
+    var snapshotAcknowledged: UInt64 = 0
+    /// The offset the last refusal made the leader resend from: the refusals of chunks sent
+    /// before that resend must not trigger another.
+    var snapshotResentFrom: UInt64?
     /// Heartbeat answers since the last chunk acknowledgement; two in a row mean chunks were lost.
     var snapshotStalledBeats = 0
 
@@ -53,6 +59,8 @@ struct Progress: Sendable, Hashable {
         snapshotIndex = 0
         snapshotOffset = 0
         snapshotChunksInFlight = 0
+        snapshotAcknowledged = 0
+        snapshotResentFrom = nil
     }
 
     mutating func becomeReplicate() {
@@ -67,6 +75,8 @@ struct Progress: Sendable, Hashable {
         snapshotIndex = index
         snapshotOffset = 0
         snapshotChunksInFlight = 0
+        snapshotAcknowledged = 0
+        snapshotResentFrom = nil
         inflights.reset()
     }
 

@@ -68,6 +68,7 @@ extension Raft {
             if follower.snapshotStalledBeats >= 2 {
                 // Chunks were lost: resume from where the follower says it is.
                 follower.snapshotOffset = message.rejectHint == follower.snapshotIndex ? message.index : 0
+                follower.snapshotAcknowledged = follower.snapshotOffset
                 follower.snapshotChunksInFlight = 0
                 follower.snapshotStalledBeats = 0
             }
@@ -89,13 +90,22 @@ extension Raft {
     private mutating func handleSnapshotResponse(_ message: Message) {
         guard var follower = progress[message.from], follower.state == .snapshot else { return }
         follower.recentActive = true
-        follower.snapshotStalledBeats = 0
-        if message.reject {
-            follower.snapshotOffset = message.index
-            follower.snapshotChunksInFlight = 0
-        } else {
-            follower.snapshotChunksInFlight = max(0, follower.snapshotChunksInFlight - 1)
+        // An answer tells how much the follower holds; the window is counted from that, so a
+        // duplicated answer does not widen it. A refusal (a chunk arrived out of order) resends
+        // from the follower's offset once: the refusals of chunks already in flight must not
+        // each resend the window again.
+        let holds = min(message.index, follower.snapshotOffset)
+        if holds > follower.snapshotAcknowledged {
+            follower.snapshotAcknowledged = holds
+            follower.snapshotStalledBeats = 0
         }
+        if message.reject, follower.snapshotResentFrom != message.index {
+            follower.snapshotOffset = message.index
+            follower.snapshotAcknowledged = message.index
+            follower.snapshotResentFrom = message.index
+        }
+        let chunk = UInt64(max(1, options.snapshotChunkBytes))
+        follower.snapshotChunksInFlight = Int((follower.snapshotOffset - follower.snapshotAcknowledged + chunk - 1) / chunk)
         progress[message.from] = follower
         sendSnapshotChunks(to: message.from)
     }
