@@ -33,6 +33,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanHCL",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CaravanACL",
+            dependencies: ["CaravanHCL", "CaravanModel"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanRaft",
             swiftSettings: strict
         ),
@@ -58,6 +67,7 @@ let package = Package(
         .target(
             name: "CaravanServer",
             dependencies: [
+                "CaravanACL",
                 "CaravanDurability",
                 "CaravanModel",
                 "CaravanState",
@@ -120,6 +130,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CaravanDurabilityTests", dependencies: ["CaravanDurability", "CaravanRaft", "CaravanStorage"], swiftSettings: strict),
+        .testTarget(name: "CaravanACLTests", dependencies: ["CaravanACL", "CaravanHCL"], swiftSettings: strict),
+        .testTarget(name: "CaravanHCLTests", dependencies: ["CaravanHCL"], swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(

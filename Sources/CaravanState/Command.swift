@@ -16,8 +16,34 @@ public enum Command: Sendable, Hashable {
     case nodeStatusUpdate(NodeStatusUpdate)
     /// A node is removed from the state (`PUT /v1/node/:id/purge`).
     case nodeDeregister(NodeDeregistration)
+    /// The first management token, once per cluster (`PUT /v1/acl/bootstrap`).
+    case aclBootstrap(ACLToken)
+    /// Create or replace ACL policies by name.
+    case aclPolicyUpsert([ACLPolicy])
+    /// Delete ACL policies by name (absent names are ignored).
+    case aclPolicyDelete([String])
+    /// Create ACL tokens, or update existing ones.
+    case aclTokenUpsert(ACLTokenUpsert)
+    /// Delete ACL tokens by accessor ID (absent ones are ignored).
+    case aclTokenDelete([String])
+    /// Create or update namespaces.
+    case namespaceUpsert([Namespace])
+    /// Delete namespaces; refused while one still holds a job.
+    case namespaceDelete([String])
     /// An entry that changes nothing (a new leader's first entry).
     case noop
+}
+
+public struct ACLTokenUpsert: Sendable, Hashable {
+    public var tokens: [ACLToken]
+    /// Whether the tokens must already exist (an update). A token deleted between the request's
+    /// check and the entry's commit is then refused instead of recreated.
+    public var isUpdate: Bool
+
+    public init(tokens: [ACLToken], isUpdate: Bool) {
+        self.tokens = tokens
+        self.isUpdate = isUpdate
+    }
 }
 
 public struct JobRegistration: Sendable, Hashable {

@@ -6,6 +6,11 @@ import HashTreeCollections
 public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case nodeNotFound(String)
     case nodeSecretMismatch(String)
+    case aclBootstrapDone(resetIndex: UInt64)
+    case aclTokenNotFound(String)
+    case nonexistentNamespace(jobID: String, namespace: String)
+    case namespaceHasJobs(namespace: String, jobID: String)
+    case defaultNamespaceDelete
     /// An entry's bytes could not be decoded (written by a newer build, or corrupt): the state
     /// machine stops there rather than skip it, so that no replica diverges from the others.
     case halted(index: UInt64, reason: String)
@@ -14,6 +19,12 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .nodeNotFound: "node not found"
         case .nodeSecretMismatch: "node secret ID does not match. Not registering node."
+        case .aclBootstrapDone(let resetIndex): "ACL bootstrap already done (reset index: \(resetIndex))"
+        case .aclTokenNotFound: "ACL token not found"
+        case .nonexistentNamespace(let jobID, let namespace): "job \"\(jobID)\" is in nonexistent namespace \"\(namespace)\""
+        case .namespaceHasJobs(let namespace, let jobID):
+            "namespace \"\(namespace)\" contains at least one job \"\(jobID)\". All jobs must be purged from the namespace before it can be deleted"
+        case .defaultNamespaceDelete: "default namespace can not be deleted"
         case .halted(let index, let reason): "state machine halted at log index \(index): \(reason)"
         }
     }
@@ -29,6 +40,8 @@ public enum CommandOutcome: Sendable, Equatable {
     case nodeRegistered(nodeModifyIndex: UInt64)
     case nodeUpdated(nodeModifyIndex: UInt64)
     case nodeDeregistered
+    /// The tokens as stored (indexes set; an update keeps the stored secret).
+    case aclTokens([ACLToken])
 }
 
 /// The result of applying one log entry.
@@ -81,11 +94,18 @@ public struct StateMachine: Sendable {
         let result: Result<CommandOutcome, StateError>
         switch command {
         case .noop: result = .success(.none)
-        case .jobRegister(let registration): result = .success(transaction.registerJob(registration))
+        case .jobRegister(let registration): result = transaction.registerJob(registration)
         case .jobDeregister(let deregistration): result = .success(transaction.deregisterJob(deregistration))
         case .nodeRegister(let registration): result = transaction.registerNode(registration)
         case .nodeStatusUpdate(let update): result = transaction.updateNodeStatus(update)
         case .nodeDeregister(let deregistration): result = transaction.deregisterNode(deregistration)
+        case .aclBootstrap(let token): result = transaction.bootstrapACL(token)
+        case .aclPolicyUpsert(let policies): result = .success(transaction.upsertACLPolicies(policies))
+        case .aclPolicyDelete(let names): result = .success(transaction.deleteACLPolicies(names))
+        case .aclTokenUpsert(let upsert): result = transaction.upsertACLTokens(upsert)
+        case .aclTokenDelete(let accessorIDs): result = .success(transaction.deleteACLTokens(accessorIDs))
+        case .namespaceUpsert(let namespaces): result = .success(transaction.upsertNamespaces(namespaces))
+        case .namespaceDelete(let names): result = transaction.deleteNamespaces(names)
         }
         state = transaction.finish()
         return AppliedEntry(index: index, changes: result.isSuccess ? transaction.changes : ChangeSet(), result: result)

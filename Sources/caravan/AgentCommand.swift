@@ -53,6 +53,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("raft-trailing-logs", withSingleDash: true), help: "Log entries kept behind a snapshot for slow followers.")
     var trailingLogs: UInt64 = DurabilityOptions().trailingEntries
 
+    @Flag(name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
+    var aclEnabled = false
+
     @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -101,8 +104,11 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let timing = ClusterTiming(
             heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
+        var api = APIConfiguration()
+        api.aclEnabled = aclEnabled
         let configuration = AgentConfiguration(
-            httpHost: host, httpPort: port, dataDirectory: dataDirectory, durability: durability, membership: membership, timing: timing)
+            httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
+            timing: timing)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)
@@ -115,6 +121,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
         if let raftAddress { mode += ", raft on \(raftAddress) as \(membership.server.name)" }
+        if aclEnabled { mode += ", ACLs enabled" }
         try await agent.run(logger: logger) { [logger, mode] port in
             logger.info("caravan agent (\(mode)): HTTP API on http://\(host):\(port)")
         }

@@ -105,6 +105,21 @@ struct EntryDescription: CustomStringConvertible {
             description = "node-status id=\(update.nodeID) status=\(update.status)"
         case .nodeDeregister(let deregistration):
             description = "node-deregister id=\(deregistration.nodeID)"
+        case .aclBootstrap(let token):
+            description = "acl-bootstrap accessor=\(token.accessorID)"
+        case .aclPolicyUpsert(let policies):
+            description = "acl-policy-upsert names=\(policies.map(\.name).joined(separator: ","))"
+        case .aclPolicyDelete(let names):
+            description = "acl-policy-delete names=\(names.joined(separator: ","))"
+        case .aclTokenUpsert(let upsert):
+            let tokens = upsert.tokens.map { "\($0.accessorID):\($0.type)" }.joined(separator: ",")
+            description = "acl-token-\(upsert.isUpdate ? "update" : "create") tokens=\(tokens)"
+        case .aclTokenDelete(let accessorIDs):
+            description = "acl-token-delete accessors=\(accessorIDs.joined(separator: ","))"
+        case .namespaceUpsert(let namespaces):
+            description = "namespace-upsert names=\(namespaces.map(\.name).joined(separator: ","))"
+        case .namespaceDelete(let names):
+            description = "namespace-delete names=\(names.joined(separator: ","))"
         }
     }
 }

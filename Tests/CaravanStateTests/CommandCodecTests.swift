@@ -26,6 +26,16 @@ struct CommandCodecTests {
             .nodeRegister(NodeRegistration(node: node, time: Fixture.time)),
             .nodeStatusUpdate(NodeStatusUpdate(nodeID: "node-1", status: "down", time: Fixture.time)),
             .nodeDeregister(NodeDeregistration(nodeID: "node-1", time: 0)),
+            .aclBootstrap(ACLToken(accessorID: "a", secretID: "s", name: "Bootstrap Token", type: "management", global: true, createTime: 1)),
+            .aclPolicyUpsert([ACLPolicy(name: "ops", description: "d", rules: "node { policy = \"write\" }"), ACLPolicy(name: "x", rules: "")]),
+            .aclPolicyDelete(["ops", "x"]),
+            .aclTokenUpsert(
+                ACLTokenUpsert(
+                    tokens: [ACLToken(accessorID: "b", secretID: "t", type: "client", policies: ["ops"], createTime: 2, expirationTime: 3)],
+                    isUpdate: true)),
+            .aclTokenDelete(["a", "b"]),
+            .namespaceUpsert([Namespace(name: "prod", description: "production", quota: "q", meta: ["team": "storage", "tier": "1"])]),
+            .namespaceDelete(["prod"]),
         ]
     }()
 

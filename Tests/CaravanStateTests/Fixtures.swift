@@ -20,6 +20,12 @@ struct Script {
         apply(.nodeRegister(NodeRegistration(node: node, time: Fixture.time)))
     }
 
+    /// Creates namespaces (jobs outside `default` need theirs to exist).
+    @discardableResult
+    mutating func createNamespaces(_ names: String...) -> AppliedEntry {
+        apply(.namespaceUpsert(names.map { Namespace(name: $0) }))
+    }
+
     @discardableResult
     mutating func register(_ job: Job) -> AppliedEntry {
         apply(.jobRegister(JobRegistration(job: job, submitTime: Fixture.time)))

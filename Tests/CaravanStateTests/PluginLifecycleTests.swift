@@ -239,6 +239,7 @@ struct PluginLifecycleTests {
     @Test("JobIDs groups the jobs that run a plugin by namespace")
     func jobIDsByNamespace() throws {
         var script = Script()
+        script.createNamespaces("prod")
         script.register(Fixture.pluginJob("b", plugin: "foo", role: "node", count: 1))
         script.register(Fixture.pluginJob("a", plugin: "foo", role: "node", count: 1))
         script.register(Fixture.pluginJob("c", plugin: "foo", role: "controller", count: 1, namespace: "prod"))

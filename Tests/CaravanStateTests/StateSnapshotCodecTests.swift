@@ -18,11 +18,19 @@ struct StateSnapshotCodecTests {
             Fixture.node("node-1", controllers: [Fixture.controller("ebs")], nodes: [Fixture.nodePlugin("ebs", zone: "us-east-1a")])
         )
         script.setStatus("node-1", "ready")
+        script.createNamespaces("prod")
         script.register(Fixture.pluginJob("ebs-nodes", plugin: "ebs", role: "node", type: "system"))
         script.register(Fixture.pluginJob("ebs-controller", plugin: "ebs", role: "controller", count: 2, namespace: "prod"))
         script.register(
             Fixture.node("node-2", status: "initializing", nodes: [Fixture.nodePlugin("ebs", healthy: false), Fixture.nodePlugin("efs")])
         )
+        script.apply(.aclBootstrap(ACLToken(accessorID: "a-1", secretID: "s-1", type: "management", global: true, createTime: 5)))
+        script.apply(.aclPolicyUpsert([ACLPolicy(name: "readers", description: "read all", rules: #"namespace "*" { policy = "read" }"#)]))
+        script.apply(
+            .aclTokenUpsert(
+                ACLTokenUpsert(
+                    tokens: [ACLToken(accessorID: "a-2", secretID: "s-2", name: "ci", type: "client", policies: ["readers"], createTime: 6, expirationTime: 9)],
+                    isUpdate: false)))
         return script.state
     }()
 
@@ -132,14 +140,30 @@ struct StateSnapshotCodecTests {
     @Test("the empty state's encoding and hash are pinned (a format change must change them deliberately)")
     func emptyStateGolden() {
         let empty = StateSnapshot()
-        #expect(empty.encoded() == Array("CRVNSTAT".utf8) + [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
-        #expect(empty.stateHash == "73e8dc1bd380144560240209eacde7e87634eb2888e2d11f4ab9c98016dad0e8")
+        #expect(empty.encoded() == Array("CRVNSTAT".utf8) + [2] + Array(repeating: 0, count: 17))
+        #expect(empty.stateHash == "274bae9938c726a41fc5b80e39a3e781561350dc38879b92c34f0fabad82486c")
         #expect(StateSnapshot.stateHash(of: empty.encoded()) == empty.stateHash)
     }
 
     @Test("the small state's hash is pinned (every record's layout is part of the format)")
     func smallStateGolden() {
-        #expect(Self.smallState.stateHash == "a2dae308bfebb99521ac03273e1393db031efdbc57edf62c1ecd6f18530cb5fc")
+        #expect(Self.smallState.stateHash == "d60d9ff5d0297cdad29f1a4999cc37302e813ca375df7931ca7f84d7754d0dd6")
+    }
+
+    @Test("a version 1 snapshot, written before ACLs and namespaces, restores with none of them")
+    func versionOne() throws {
+        var w = BinaryWriter()
+        for byte in StateSnapshot.encodingMagic { w.byte(byte) }
+        w.uvarint(1)
+        for value: UInt64 in [7, 0, 0, 7, 0, 0, 0, 0, 1] { w.uvarint(value) }  // index, table indexes, plugin set index, jobs, summaries, one node
+        Fixture.node("a").encode(to: &w)
+        w.uvarint(0)  // plugins
+        let state = try StateSnapshot(decoding: w.bytes)
+        #expect(state.index == 7)
+        #expect(state.node(id: "a") != nil)
+        #expect(state.aclTokens().isEmpty && state.aclPolicies().isEmpty && state.aclBootstrapIndex == 0)
+        #expect(state.namespaces().map(\.name) == ["default"])
+        #expect(try StateSnapshot(decoding: state.encoded()).stateHash == state.stateHash)
     }
 
     // MARK: Bad bytes
@@ -174,17 +198,17 @@ struct StateSnapshotCodecTests {
     func unknownVersion() {
         let bytes = Self.smallState.encoded()
         let magic = StateSnapshot.encodingMagic.count
-        #expect(bytes[magic] == 1)
-        var version2 = bytes
-        version2[magic] = 2
-        #expect(Self.decodingError(version2) == .unsupportedFormatVersion(2, supported: 1))
+        #expect(bytes[magic] == 2)
+        var version3 = bytes
+        version3[magic] = 3
+        #expect(Self.decodingError(version3) == .unsupportedFormatVersion(3, supported: 2))
         var writer = BinaryWriter()
         writer.uvarint(300)
         let version300 = Array(bytes[..<magic]) + writer.bytes + Array(bytes[(magic + 1)...])
-        #expect(Self.decodingError(version300) == .unsupportedFormatVersion(300, supported: 1))
+        #expect(Self.decodingError(version300) == .unsupportedFormatVersion(300, supported: 2))
         #expect(
-            String(describing: StateSnapshotDecodingError.unsupportedFormatVersion(300, supported: 1))
-                == "unsupported state snapshot format version 300 (this build reads version 1)"
+            String(describing: StateSnapshotDecodingError.unsupportedFormatVersion(300, supported: 2))
+                == "unsupported state snapshot format version 300 (this build reads version 2)"
         )
     }
 
@@ -205,6 +229,7 @@ struct StateSnapshotCodecTests {
             w.uvarint(UInt64(nodes.count))
             for node in nodes { node.encode(to: &w) }
             w.uvarint(0)  // plugins
+            for _ in 0..<7 { w.uvarint(0) }  // the ACL bootstrap index, three table indexes, policies, tokens, namespaces
             return w.bytes
         }
         let a = Fixture.node("a")
@@ -305,6 +330,7 @@ struct StateSnapshotCodecTests {
         for number in (0..<64).shuffled(using: &generator) {
             script.register(Fixture.node(paddedID("node", number), controllers: [Fixture.controller("p")], nodes: [Fixture.nodePlugin("p")]))
         }
+        script.createNamespaces("alpha", "beta")
         for number in (0..<64).shuffled(using: &generator) {
             let namespace = number < 32 ? "alpha" : "beta"
             script.register(Fixture.pluginJob(paddedID("job", number), plugin: "p", role: "monolith", namespace: namespace))

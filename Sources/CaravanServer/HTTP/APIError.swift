@@ -16,6 +16,9 @@ public struct APIError: Error, Sendable, Equatable {
     public static let invalidIndex = APIError(.badRequest, "Invalid index")
     public static let invalidWait = APIError(.badRequest, "Invalid wait time")
     public static let emptyBody = APIError(.badRequest, "Request body is empty")
+    /// A request its token may not make, or made with an unknown token. Never names the token.
+    public static let permissionDenied = APIError(.forbidden, "Permission denied")
+    public static let aclDisabled = APIError(.badRequest, "ACL support disabled")
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
     public static func internalError(_ message: String) -> APIError { APIError(.internalServerError, message) }
 }

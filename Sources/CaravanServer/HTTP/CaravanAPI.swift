@@ -1,3 +1,4 @@
+import CaravanACL
 import CaravanModel
 import CaravanState
 import Foundation
@@ -19,6 +20,9 @@ public struct APIConfiguration: Sendable {
     /// Whether reads with `?index=` wait for a change. A replay's state never changes, so it
     /// answers them at once.
     public var blockingQueries = true
+    /// Whether requests are checked against ACL tokens (`-acl-enabled`); off, every request is
+    /// allowed, as in Nomad.
+    public var aclEnabled = false
 
     public init(
         maxBodySize: Int = 4 << 20, leaderAddress: String = "127.0.0.1:4647", nodeName: String = "caravan-dev",
@@ -44,6 +48,7 @@ public struct CaravanAPI: HTTPResponder {
     let configuration: APIConfiguration
     let lists = ListEncoder()
     let responses = ResponseCache()
+    let acls = ACLResolver()
 
     var store: StateStore { node.store }
 
@@ -88,30 +93,37 @@ public struct CaravanAPI: HTTPResponder {
             switch method {
             case .get: return try await readJob(id: segments[1], request, query)
             case .put, .post: return try await registerJob(request, query: query, pathID: segments[1])
-            case .delete: return try await deregisterJob(id: segments[1], query)
+            case .delete: return try await deregisterJob(id: segments[1], request, query)
             default: throw APIError.invalidMethod
             }
         case (1, "nodes"):
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsNodeRead)
             return try await listNodes(request, query)
         case (2, "node") where segments[1] == "register":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsNodeWrite)
             return try await registerNode(request)
         case (2, "node") where !segments[1].isEmpty:
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsNodeRead)
             return try await readNode(id: segments[1], request, query)
         case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsNodeWrite)
             return try await purgeNode(id: segments[1])
         case (3, "node") where segments[2] == "status" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsNodeWrite)
             return try await updateNodeStatus(id: segments[1], request)
         case (1, "plugins"):
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsPluginList)
             return try await listPlugins(request, query)
         case (_, "plugin") where segments.count >= 2 && segments[1] == "csi":
             guard segments.count == 3 || segments.count == 4, !segments[2].isEmpty else { throw APIError.resourceNotFound }
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsPluginRead)
             return try await readPlugin(id: segments[2], request, query)
         case (2, "csi") where segments[1] == "plugins":
             guard method == .get else { throw APIError.invalidMethod }
@@ -122,6 +134,18 @@ public struct CaravanAPI: HTTPResponder {
         case (3, "csi") where segments[1] == "plugin" && !segments[2].isEmpty:
             guard method == .get else { throw APIError.invalidMethod }
             return try await readSeedPlugin(id: segments[2], request, query)
+        case (2, "acl"), (3, "acl"):
+            return try await routeACL(segments, method, request, query)
+        case (1, "namespaces"):
+            guard method == .get else { throw APIError.invalidMethod }
+            return try await listNamespaces(request, query)
+        case (2, "namespace") where !segments[1].isEmpty:
+            switch method {
+            case .get: return try await readNamespace(name: segments[1], request, query)
+            case .put, .post: return try await upsertNamespace(name: segments[1], request)
+            case .delete: return try await deleteNamespace(name: segments[1], request)
+            default: throw APIError.invalidMethod
+            }
         case (2, "status") where segments[1] == "leader":
             guard method == .get else { throw APIError.invalidMethod }
             return statusLeader()
@@ -130,18 +154,19 @@ public struct CaravanAPI: HTTPResponder {
             return statusPeers()
         case (3, "operator") where segments[1] == "raft" && segments[2] == "configuration":
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsOperatorRead)
             return raftConfiguration()
         case (3, "operator") where segments[1] == "raft" && segments[2] == "peer":
-            switch method {
-            case .delete: return try await removePeer(query)
-            case .put, .post: return try await addPeer(query)
-            default: throw APIError.invalidMethod
-            }
+            guard method == .delete || method == .put || method == .post else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsOperatorWrite)
+            return try await method == .delete ? removePeer(query) : addPeer(query)
         case (3, "operator") where segments[1] == "raft" && segments[2] == "transfer-leadership":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsOperatorWrite)
             return try await transferLeadership(query)
         case (2, "agent") where segments[1] == "self":
             guard method == .get else { throw APIError.invalidMethod }
+            try caller(request).require(\.allowsAgentRead)
             return await agentSelf()
         default:
             throw APIError.notFound
@@ -152,16 +177,28 @@ public struct CaravanAPI: HTTPResponder {
 
     /// Runs a read with the request's blocking options. The path and every parameter but
     /// `index`, `wait` and `stale` name the question for the response cache.
-    func blocking(_ request: Request, _ query: QueryParameters, _ body: (StateSnapshot) -> QueryAnswer) async throws -> Response {
+    ///
+    /// `view` names what the caller may see, for an answer filtered by the caller's ACL (empty
+    /// for an unfiltered one): answers for different views are cached apart.
+    func blocking(
+        _ request: Request, _ query: QueryParameters, view: String = "", _ body: (StateSnapshot) -> QueryAnswer
+    ) async throws -> Response {
         var options = try BlockingOptions(query)
         if !configuration.blockingQueries { options.minIndex = 0 }
         if !options.stale { try await readThroughLeader() }
-        let key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
+        var key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
+        if !view.isEmpty { key += "#" + view }
         return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
     }
 
     /// Decodes the request's JSON body, enforcing the size limit.
     func decodeBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T {
+        guard let body = try await decodeOptionalBody(request, as: type) else { throw APIError.emptyBody }
+        return body
+    }
+
+    /// Decodes the request's JSON body, or `nil` for an empty one.
+    func decodeOptionalBody<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T? {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -169,7 +206,7 @@ public struct CaravanAPI: HTTPResponder {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "Request body too large")
         }
-        guard buffer.readableBytes > 0 else { throw APIError.emptyBody }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -194,6 +231,17 @@ public struct CaravanAPI: HTTPResponder {
         } catch {
             throw APIError(error)
         }
+    }
+
+    /// Who is asking, and what they may do: the request's token resolved against this server's
+    /// state. `403 Permission denied` for an unknown token.
+    func caller(_ request: Request) throws(APIError) -> Caller {
+        guard configuration.aclEnabled else { return .unrestricted }
+        let state = store.snapshot
+        let token = try acls.token(secret: ACLResolver.secret(of: request.headers), in: state, now: configuration.clock())
+        let acl = acls.acl(for: token, in: state)
+        let view = acl.isManagement ? "" : "policies=\(token.policies.sorted().joined(separator: ","))@\(state.tableIndex(.aclPolicies))"
+        return Caller(token: token, acl: acl, view: view)
     }
 
     /// The request namespace (`?namespace=`, default `default`).

@@ -1,3 +1,4 @@
+import CaravanACL
 import CaravanModel
 import CaravanState
 import Hummingbird
@@ -6,31 +7,40 @@ import Hummingbird
 struct JobRegisterRequest: Decodable {
     var job: Job?
     var namespace: String?
+    var policyOverride: Bool?
 
     enum CodingKeys: String, CodingKey {
         case job = "Job"
         case namespace = "Namespace"
+        case policyOverride = "PolicyOverride"
     }
 }
 
 extension CaravanAPI {
-    /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace).
+    /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace the caller may list jobs in).
     func listJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
+        let caller = try caller(request)
         let requested = namespace(query)
+        try caller.require(.listJobs, inNamespace: requested)
         let prefix = query["prefix"] ?? ""
-        return try await blocking(request, query) { state in
+        return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
-                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix)
+                let visible = requested == "*" ? caller.visibleNamespaces(in: state, .listJobs) : nil
+                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix, within: visible)
                 return Responses.json(bytes, index: index)
             }
         }
     }
 
     /// `GET /v1/job/:id`: the job, with the seed's `CSIPlugin` object when it runs a plugin.
-    /// Its index and wakeups cover the job and that plugin.
+    /// Its index and wakeups cover the job and that plugin. Needs `read-job` and the seed's
+    /// `csi-access`.
     func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
+        let caller = try caller(request)
+        try caller.require(.readJob, inNamespace: key.namespace)
+        try caller.require(.csiAccess, inNamespace: key.namespace)
         return try await blocking(request, query) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
                 let index = state.tableIndex(.jobs)
@@ -59,7 +69,11 @@ extension CaravanAPI {
         if let pathID, pathID != job.id { throw APIError.badRequest("Job ID does not match name") }
         job.namespace = Self.namespaceForJob(job: job.namespace, query: query["namespace"], body: body.namespace)
         job.canonicalize()
+        try authorizeRegistration(of: job, policyOverride: body.policyOverride ?? false, by: try caller(request))
         try JobValidation.validate(job)
+        guard store.snapshot.namespaceExists(job.namespace) else {
+            throw APIError.badRequest(StateError.nonexistentNamespace(jobID: job.id, namespace: job.namespace).description)
+        }
 
         let applied = try await submit(.jobRegister(JobRegistration(job: job, submitTime: configuration.clock())))
         let outcome = try applied.result.get()
@@ -75,12 +89,15 @@ extension CaravanAPI {
     }
 
     /// `DELETE /v1/job/:id?purge=`: stop the job, or purge it. An unknown job is not an error.
-    func deregisterJob(id: String, _ query: QueryParameters) async throws -> Response {
+    /// Needs `submit-job`, or `purge-job` to purge, `deregister-job` to stop.
+    func deregisterJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         var purge = false
         if let text = query["purge"] {
             guard let value = GoValues.bool(text) else { throw APIError.badRequest("invalid purge value") }
             purge = value
         }
+        let caller = try caller(request)
+        try caller.require(caller.acl.allowsAny(of: [.submitJob, purge ? .purgeJob : .deregisterJob], inNamespace: namespace(query)))
         let command = JobDeregistration(namespace: namespace(query), jobID: id, purge: purge, time: configuration.clock())
         let applied = try await submit(.jobDeregister(command))
         guard case .jobDeregistered(let jobModifyIndex) = try applied.result.get() else {
@@ -95,6 +112,21 @@ extension CaravanAPI {
             index: applied.index
         )
         return Responses.json(reply, index: applied.index)
+    }
+
+    /// Nomad's checks for a job registration, in the job's own namespace: `submit-job` (or
+    /// `register-job`); `csi-register-plugin` if a task runs a CSI plugin; `csi-mount-volume` and
+    /// plugin `read` if a group mounts a CSI volume; `sentinel-override` with `PolicyOverride`.
+    func authorizeRegistration(of job: Job, policyOverride: Bool, by caller: Caller) throws(APIError) {
+        let namespace = job.namespace
+        try caller.require(caller.acl.allowsAny(of: [.submitJob, .registerJob], inNamespace: namespace))
+        if !job.pluginTasks.isEmpty { try caller.require(.csiRegisterPlugin, inNamespace: namespace) }
+        let mountsCSIVolume = job.taskGroups.contains { group in group.volumes?.values.contains { $0.type == "csi" } ?? false }
+        if mountsCSIVolume {
+            try caller.require(.csiMountVolume, inNamespace: namespace)
+            try caller.require(\.allowsPluginRead)
+        }
+        if policyOverride { try caller.require(.sentinelOverride, inNamespace: namespace) }
     }
 
     /// Nomad's `namespaceForJob`: a non-default `?namespace=` wins, then the body's, then the job's.
@@ -113,8 +145,9 @@ extension Result where Failure == StateError {
         case .success(let value): return value
         case .failure(let error):
             switch error {
-            case .nodeNotFound: throw APIError(.notFound, error.description)
-            case .nodeSecretMismatch: throw APIError.badRequest(error.description)
+            case .nodeNotFound, .aclTokenNotFound: throw APIError(.notFound, error.description)
+            case .nodeSecretMismatch, .aclBootstrapDone, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete:
+                throw APIError.badRequest(error.description)
             case .halted: throw APIError.internalError(error.description)
             }
         }

@@ -1,36 +1,55 @@
+import CaravanACL
 import CaravanModel
 import CaravanState
 import Hummingbird
 
 // The seed draft's routes, in the seed's shapes.
 extension CaravanAPI {
-    /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it).
+    /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it) in the
+    /// namespaces the caller may list jobs in. Needs `list-jobs` in the request namespace.
     func listSeedPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        try await blocking(request, query) { state in
+        let caller = try caller(request)
+        try caller.require(.listJobs, inNamespace: namespace(query))
+        return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
-            return QueryAnswer(index: index, watch: [.table(.plugins)]) {
-                Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true), index: index)
+            return QueryAnswer(index: index, watch: [.table(.plugins), .table(.namespaces)]) {
+                let within = caller.visibleNamespaces(in: state, .listJobs)
+                return Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true, within: within), index: index)
             }
         }
     }
 
-    /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs (optionally just one).
+    /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs the caller may list (optionally
+    /// just one). Needs `list-jobs` in the request namespace.
     func listSeedPluginJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
+        let caller = try caller(request)
+        try caller.require(.listJobs, inNamespace: namespace(query))
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
-        return try await blocking(request, query) { state in
+        return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
-            return QueryAnswer(index: index, watch: [.table(.plugins)]) {
+            return QueryAnswer(index: index, watch: [.table(.plugins), .table(.namespaces)]) {
+                let within = caller.visibleNamespaces(in: state, .listJobs)
                 let candidates = pluginID.map { state.pluginModifyIndex(id: $0) == nil ? [] : [$0] } ?? lists.pluginIDs(state)
-                let ids = candidates.filter { state.pluginHasJobs(id: $0) }
-                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false), index: index)
+                let ids = candidates.filter { id in
+                    guard let within else { return state.pluginHasJobs(id: id) }
+                    return state.pluginSummary(id: id)?.jobIDs.keys.contains(where: within.contains) ?? false
+                }
+                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false, within: within), index: index)
             }
         }
     }
 
     /// `GET /v1/csi/plugin/:id`: an array of one plugin; `Jobs` lists the request namespace's
-    /// jobs that run it. Its index and wakeups cover the plugin and those jobs.
+    /// jobs that run it. Its index and wakeups cover the plugin and those jobs. Needs the seed's
+    /// `submit-job` in the request namespace, and `sentinel-override` with `?policy_override=true`.
     func readSeedPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
+        let caller = try caller(request)
+        try caller.require(.submitJob, inNamespace: requested)
+        if let text = query["policy_override"] {
+            guard let policyOverride = GoValues.bool(text) else { throw APIError.badRequest("invalid policy_override value") }
+            if policyOverride { try caller.require(.sentinelOverride, inNamespace: requested) }
+        }
         return try await blocking(request, query) { state in
             guard let plugin = state.plugin(id: id) else {
                 let index = state.tableIndex(.plugins)

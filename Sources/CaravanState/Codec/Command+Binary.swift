@@ -13,6 +13,13 @@ extension Command {
         case nodeRegister = 3
         case nodeStatusUpdate = 4
         case nodeDeregister = 5
+        case aclBootstrap = 6
+        case aclPolicyUpsert = 7
+        case aclPolicyDelete = 8
+        case aclTokenUpsert = 9
+        case aclTokenDelete = 10
+        case namespaceUpsert = 11
+        case namespaceDelete = 12
     }
 
     /// The command as log entry bytes.
@@ -45,6 +52,28 @@ extension Command {
             w.byte(Kind.nodeDeregister.rawValue)
             w.string(deregistration.nodeID)
             w.varint(deregistration.time)
+        case .aclBootstrap(let token):
+            w.byte(Kind.aclBootstrap.rawValue)
+            token.encode(to: &w)
+        case .aclPolicyUpsert(let policies):
+            w.byte(Kind.aclPolicyUpsert.rawValue)
+            w.array(policies) { $1.encode(to: &$0) }
+        case .aclPolicyDelete(let names):
+            w.byte(Kind.aclPolicyDelete.rawValue)
+            w.strings(names)
+        case .aclTokenUpsert(let upsert):
+            w.byte(Kind.aclTokenUpsert.rawValue)
+            w.array(upsert.tokens) { $1.encode(to: &$0) }
+            w.bool(upsert.isUpdate)
+        case .aclTokenDelete(let accessors):
+            w.byte(Kind.aclTokenDelete.rawValue)
+            w.strings(accessors)
+        case .namespaceUpsert(let namespaces):
+            w.byte(Kind.namespaceUpsert.rawValue)
+            w.array(namespaces) { $1.encode(to: &$0) }
+        case .namespaceDelete(let names):
+            w.byte(Kind.namespaceDelete.rawValue)
+            w.strings(names)
         }
         return w.bytes
     }
@@ -72,6 +101,21 @@ extension Command {
             self = .nodeStatusUpdate(NodeStatusUpdate(nodeID: try r.string(), status: try r.string(), time: try r.varint()))
         case .nodeDeregister:
             self = .nodeDeregister(NodeDeregistration(nodeID: try r.string(), time: try r.varint()))
+        case .aclBootstrap:
+            self = .aclBootstrap(try ACLToken.decode(from: &r))
+        case .aclPolicyUpsert:
+            self = .aclPolicyUpsert(try r.array { (r: inout BinaryReader) throws(BinaryDecodingError) in try ACLPolicy.decode(from: &r) })
+        case .aclPolicyDelete:
+            self = .aclPolicyDelete(try r.strings())
+        case .aclTokenUpsert:
+            let tokens = try r.array { (r: inout BinaryReader) throws(BinaryDecodingError) in try ACLToken.decode(from: &r) }
+            self = .aclTokenUpsert(ACLTokenUpsert(tokens: tokens, isUpdate: try r.bool()))
+        case .aclTokenDelete:
+            self = .aclTokenDelete(try r.strings())
+        case .namespaceUpsert:
+            self = .namespaceUpsert(try r.array { (r: inout BinaryReader) throws(BinaryDecodingError) in try Namespace.decode(from: &r) })
+        case .namespaceDelete:
+            self = .namespaceDelete(try r.strings())
         }
         try r.expectEnd()
     }

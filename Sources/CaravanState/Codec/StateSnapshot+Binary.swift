@@ -41,7 +41,14 @@ public enum StateSnapshotDecodingError: Error, Equatable, Sendable, CustomString
 ///                           controller jobs and node jobs: count, then (namespace, job ID, expected)
 ///                             in (namespace, job ID) order,
 ///                           create index, modify index, create time, modify time
+///     ACL bootstrap index uvarint (version 2 on)
+///     table indexes       uvarint each: ACL policies, ACL tokens, namespaces (version 2 on)
+///     ACL policies        count, then each policy in name order (version 2 on)
+///     ACL tokens          count, then each token in accessor ID order (version 2 on)
+///     namespaces          count, then each namespace in name order (version 2 on)
 ///
+/// A version 1 snapshot (written before ACLs and namespaces existed) ends after the plugins and
+/// restores with none of them.
 /// A table's key is its record's identity (a job's namespace and ID, a node's ID, a plugin's
 /// ID), so it is not written twice. Every map is written in ascending key order, never in hash
 /// order (which Swift seeds per process), so equal states give equal bytes on every machine. The
@@ -55,10 +62,13 @@ extension StateSnapshot {
     public static let encodingMagic: [UInt8] = Array("CRVNSTAT".utf8)
 
     /// The snapshot format this build writes and reads.
-    public static let encodingFormatVersion: UInt64 = 1
+    public static let encodingFormatVersion: UInt64 = 2
 
     /// The tables whose indexes the header carries, in the format's order.
     private static let indexedTables: [Table] = [.jobs, .jobSummaries, .nodes, .plugins]
+
+    /// The tables whose indexes follow the plugins (version 2 on), in the format's order.
+    private static let aclTables: [Table] = [.aclPolicies, .aclTokens, .namespaces]
 
     /// The state as canonical snapshot bytes: equal states give equal bytes.
     public func encoded() -> [UInt8] {
@@ -84,6 +94,20 @@ extension StateSnapshot {
             assert(id == record.id, "a plugin is stored under its own ID")
             record.encode(to: &w)
         }
+        w.uvarint(aclBootstrapIndex)
+        for table in Self.aclTables { w.uvarint(tableIndexes[table]) }
+        w.sortedEntries(of: aclPolicies) { w, name, policy in
+            assert(name == policy.name, "a policy is stored under its own name")
+            policy.encode(to: &w)
+        }
+        w.sortedEntries(of: aclTokens) { w, accessorID, token in
+            assert(accessorID == token.accessorID, "a token is stored under its own accessor ID")
+            token.encode(to: &w)
+        }
+        w.sortedEntries(of: namespaces) { w, name, namespace in
+            assert(name == namespace.name, "a namespace is stored under its own name")
+            namespace.encode(to: &w)
+        }
         return w.bytes
     }
 
@@ -101,7 +125,7 @@ extension StateSnapshot {
         } catch {
             throw .malformed(error)
         }
-        guard version == Self.encodingFormatVersion else {
+        guard (1...Self.encodingFormatVersion).contains(version) else {
             throw .unsupportedFormatVersion(version, supported: Self.encodingFormatVersion)
         }
         self.init()
@@ -124,6 +148,22 @@ extension StateSnapshot {
             plugins = try r.sortedTree("plugins table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
                 let record = try PluginRecord.decode(from: &r)
                 return (record.id, record)
+            }
+            if version >= 2 {
+                aclBootstrapIndex = try r.uvarint()
+                for table in Self.aclTables { tableIndexes[table] = try r.uvarint() }
+                aclPolicies = try r.sortedTree("ACL policies table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                    let policy = try ACLPolicy.decode(from: &r)
+                    return (policy.name, policy)
+                }
+                aclTokens = try r.sortedTree("ACL tokens table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                    let token = try ACLToken.decode(from: &r)
+                    return (token.accessorID, token)
+                }
+                namespaces = try r.sortedTree("namespaces table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                    let namespace = try Namespace.decode(from: &r)
+                    return (namespace.name, namespace)
+                }
             }
             try r.expectEnd()
         } catch {
@@ -154,7 +194,7 @@ extension StateSnapshot {
     /// written costs address space, not memory.
     private var estimatedEncodedSize: Int {
         let instances = plugins.values.reduce(0) { $0 + $1.controllers.count + $1.nodes.count }
-        return 64 + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count + 256 * plugins.count + 256 * instances
+        return 64 + 256 * (aclPolicies.count + aclTokens.count + namespaces.count) + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count + 256 * plugins.count + 256 * instances
     }
 }
 

@@ -22,13 +22,25 @@ public struct StateSnapshot: Sendable {
     var schedulableNodes: [String: Int] = [:]
     /// Derived: live system jobs that run a plugin (their expectations follow the nodes).
     var systemPluginJobs: Set<JobKey> = []
+    var aclPolicies: TreeDictionary<String, ACLPolicy> = [:]
+    /// Tokens by accessor ID.
+    var aclTokens: TreeDictionary<String, ACLToken> = [:]
+    /// Derived: each token's accessor ID under the digest of its secret (see ``SecretDigest``).
+    var aclAccessorsBySecret: TreeDictionary<SecretDigest, String> = [:]
+    /// The index of the entry that bootstrapped ACLs (0: not yet).
+    public internal(set) var aclBootstrapIndex: UInt64 = 0
+    /// Namespaces by name; `default` is stored only once an operator has written it.
+    var namespaces: TreeDictionary<String, Namespace> = [:]
 
     public init() {}
 
     /// Rebuilds the fields that are a pure function of the tables (`pluginVersions`,
-    /// `schedulableNodes`, `systemPluginJobs`), for a state restored from its tables alone. A new
-    /// derived field must be rebuilt here too, or a restored state would answer without it.
+    /// `schedulableNodes`, `systemPluginJobs`, `aclAccessorsBySecret`), for a state restored from
+    /// its tables alone. A new derived field must be rebuilt here too, or a restored state would
+    /// answer without it.
     mutating func recomputeDerivedFields() {
+        aclAccessorsBySecret = [:]
+        for token in aclTokens.values { aclAccessorsBySecret[SecretDigest(token.secretID)] = token.accessorID }
         pluginVersions = plugins.mapValues(\.modifyIndex)
         schedulableNodes = [:]
         for node in nodes.values {

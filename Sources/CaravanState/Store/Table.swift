@@ -4,6 +4,9 @@ public enum Table: Int, CaseIterable, Sendable, Hashable, CustomStringConvertibl
     case jobSummaries
     case nodes
     case plugins
+    case aclPolicies
+    case aclTokens
+    case namespaces
 
     public var description: String {
         switch self {
@@ -11,6 +14,9 @@ public enum Table: Int, CaseIterable, Sendable, Hashable, CustomStringConvertibl
         case .jobSummaries: "job_summary"
         case .nodes: "nodes"
         case .plugins: "csi_plugins"
+        case .aclPolicies: "acl_policy"
+        case .aclTokens: "acl_token"
+        case .namespaces: "namespaces"
         }
     }
 }
@@ -89,6 +95,9 @@ struct TableIndexes: Sendable {
     private var jobSummaries: UInt64 = 0
     private var nodes: UInt64 = 0
     private var plugins: UInt64 = 0
+    private var aclPolicies: UInt64 = 0
+    private var aclTokens: UInt64 = 0
+    private var namespaces: UInt64 = 0
 
     subscript(table: Table) -> UInt64 {
         get {
@@ -97,6 +106,9 @@ struct TableIndexes: Sendable {
             case .jobSummaries: jobSummaries
             case .nodes: nodes
             case .plugins: plugins
+            case .aclPolicies: aclPolicies
+            case .aclTokens: aclTokens
+            case .namespaces: namespaces
             }
         }
         set {
@@ -105,6 +117,9 @@ struct TableIndexes: Sendable {
             case .jobSummaries: jobSummaries = newValue
             case .nodes: nodes = newValue
             case .plugins: plugins = newValue
+            case .aclPolicies: aclPolicies = newValue
+            case .aclTokens: aclTokens = newValue
+            case .namespaces: namespaces = newValue
             }
         }
     }

@@ -5,9 +5,11 @@ import HashTreeCollections
 /// changes anything, so a refused command leaves the state exactly as it was; every change is
 /// recorded in ``changes`` and bumps its table's index.
 struct Transaction {
-    private var state: StateSnapshot
+    /// The version being built; only `Transaction`'s methods (in this file and its extensions)
+    /// change it.
+    var state: StateSnapshot
     let index: UInt64
-    private(set) var changes = ChangeSet()
+    var changes = ChangeSet()
 
     init(state: StateSnapshot, index: UInt64) {
         self.state = state
@@ -23,8 +25,11 @@ struct Transaction {
 
     // MARK: Jobs
 
-    mutating func registerJob(_ registration: JobRegistration) -> CommandOutcome {
+    mutating func registerJob(_ registration: JobRegistration) -> Result<CommandOutcome, StateError> {
         var job = registration.job
+        guard state.namespaceExists(job.namespace) else {
+            return .failure(.nonexistentNamespace(jobID: job.id, namespace: job.namespace))
+        }
         let key = JobKey(namespace: job.namespace, id: job.id)
         let previous = state.jobs[key]
         job.createIndex = previous?.createIndex ?? index
@@ -43,7 +48,7 @@ struct Transaction {
         changes.insert(.job(key))
         updateSummary(for: job, key: key)
         updatePlugins(of: key, previous: previous, next: job, time: registration.submitTime)
-        return .jobRegistered(jobModifyIndex: job.jobModifyIndex)
+        return .success(.jobRegistered(jobModifyIndex: job.jobModifyIndex))
     }
 
     mutating func deregisterJob(_ deregistration: JobDeregistration) -> CommandOutcome {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import CaravanState
+import CaravanModel
 
 /// Nomad's datacenter patterns.
 struct GlobTests {

@@ -1,6 +1,7 @@
-/// Nomad's datacenter patterns: `*` matches any run of characters, everything else itself.
-enum Glob {
-    static func matches(_ pattern: String, _ value: String) -> Bool {
+/// Nomad's patterns for datacenters and ACL namespace rules: `*` matches any run of characters,
+/// everything else itself.
+public enum Glob {
+    public static func matches(_ pattern: String, _ value: String) -> Bool {
         guard pattern.contains("*") else { return pattern == value }
         let p = Array(pattern.utf8)
         let v = Array(value.utf8)

@@ -1,0 +1,41 @@
+import CaravanACL
+import CaravanModel
+import CaravanState
+
+/// Who made a request and what they may do. With ACLs disabled every caller may do everything,
+/// as in Nomad.
+struct Caller: Sendable {
+    /// The resolved token; `nil` when ACLs are disabled.
+    let token: ACLToken?
+    let acl: ACL
+    /// Names what the caller may see, for answers filtered by it: empty for a caller who sees
+    /// everything, else the token's policies and the policies' version.
+    let view: String
+
+    static let unrestricted = Caller(token: nil, acl: .management, view: "")
+
+    var isManagement: Bool { acl.isManagement }
+
+    /// Refuses the request with `403 Permission denied` unless `allowed`.
+    func require(_ allowed: Bool) throws(APIError) {
+        guard allowed else { throw APIError.permissionDenied }
+    }
+
+    /// Refuses the request unless the caller's ACL has `rule` (`\.allowsNodeRead`, …).
+    func require(_ rule: KeyPath<ACL, Bool>) throws(APIError) {
+        try require(acl[keyPath: rule])
+    }
+
+    func require(_ capability: NamespaceCapability, inNamespace namespace: String) throws(APIError) {
+        try require(acl.allows(capability, inNamespace: namespace))
+    }
+
+
+    /// The namespaces in `state` where the caller has `capability`; `nil` when that is all of them.
+    func visibleNamespaces(in state: StateSnapshot, _ capability: NamespaceCapability) -> Set<String>? {
+        guard !acl.isManagement else { return nil }
+        let names = state.namespaces().map(\.name)
+        let visible = names.filter { acl.allows(capability, inNamespace: $0) }
+        return visible.count == names.count ? nil : Set(visible)
+    }
+}

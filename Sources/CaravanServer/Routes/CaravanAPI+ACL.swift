@@ -1,0 +1,280 @@
+import CaravanACL
+import CaravanModel
+import CaravanState
+import Foundation
+import Hummingbird
+
+/// The body of `PUT /v1/acl/policy/:name`.
+struct ACLPolicyRequest: Decodable {
+    var name: String?
+    var description: String?
+    var rules: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name = "Name"
+        case description = "Description"
+        case rules = "Rules"
+    }
+}
+
+/// The body of `PUT /v1/acl/token` and `/v1/acl/token/:accessor`.
+struct ACLTokenRequest: Decodable {
+    var accessorID: String?
+    var name: String?
+    var type: String?
+    var policies: [String]?
+    var global: Bool?
+    var expirationTTL: GoDuration?
+
+    enum CodingKeys: String, CodingKey {
+        case accessorID = "AccessorID"
+        case name = "Name"
+        case type = "Type"
+        case policies = "Policies"
+        case global = "Global"
+        case expirationTTL = "ExpirationTTL"
+    }
+}
+
+/// The optional body of `PUT /v1/acl/bootstrap`.
+struct ACLBootstrapRequest: Decodable {
+    var bootstrapSecret: String?
+
+    enum CodingKeys: String, CodingKey {
+        case bootstrapSecret = "BootstrapSecret"
+    }
+}
+
+/// A duration as a JSON number of nanoseconds (Go's encoding) or a Go duration string (`"1h"`).
+struct GoDuration: Decodable {
+    var nanoseconds: Int64
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int64.self) {
+            nanoseconds = number
+            return
+        }
+        let text = try container.decode(String.self)
+        guard let duration = GoValues.duration(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid duration")
+        }
+        nanoseconds = Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+// Nomad's ACL routes: bootstrap, policies and tokens. They answer `400 ACL support disabled`
+// while ACLs are off.
+extension CaravanAPI {
+    func routeACL(_ segments: [String], _ method: HTTPRequest.Method, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        switch (segments.count, segments[1]) {
+        case (2, "bootstrap"):
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try requireACLs()
+            return try await bootstrapACL(request)
+        case (2, "policies"):
+            guard method == .get else { throw APIError.invalidMethod }
+            try requireACLs()
+            return try await listACLPolicies(try caller(request), request, query)
+        case (3, "policy") where !segments[2].isEmpty:
+            try requireACLs()
+            let caller = try caller(request)
+            switch method {
+            case .get: return try await readACLPolicy(name: segments[2], caller, request, query)
+            case .put, .post:
+                try caller.require(caller.isManagement)
+                return try await upsertACLPolicy(name: segments[2], request)
+            case .delete:
+                try caller.require(caller.isManagement)
+                let applied = try await submit(.aclPolicyDelete([segments[2]]))
+                _ = try applied.result.get()
+                return Responses.empty(index: applied.index)
+            default: throw APIError.invalidMethod
+            }
+        case (2, "tokens"):
+            guard method == .get else { throw APIError.invalidMethod }
+            try requireACLs()
+            let caller = try caller(request)
+            try caller.require(caller.isManagement)
+            return try await listACLTokens(request, query)
+        case (2, "token"):
+            guard method == .put || method == .post else { throw APIError.invalidMethod }
+            try requireACLs()
+            let caller = try caller(request)
+            try caller.require(caller.isManagement)
+            return try await upsertACLToken(accessorID: nil, request)
+        case (3, "token") where segments[2] == "self":
+            guard method == .get else { throw APIError.invalidMethod }
+            try requireACLs()
+            let state = store.snapshot
+            let secret = ACLResolver.secret(of: request.headers)
+            guard secret.isEmpty || state.aclToken(secretID: secret) != nil else { throw APIError(.forbidden, "ACL token not found") }
+            let token = try acls.token(secret: secret, in: state, now: configuration.clock())
+            return Responses.json(token, index: state.tableIndex(.aclTokens))
+        case (3, "token") where !segments[2].isEmpty:
+            try requireACLs()
+            let caller = try caller(request)
+            switch method {
+            case .get: return try await readACLToken(accessorID: segments[2], caller, request, query)
+            case .put, .post:
+                try caller.require(caller.isManagement)
+                return try await upsertACLToken(accessorID: segments[2], request)
+            case .delete:
+                try caller.require(caller.isManagement)
+                let applied = try await submit(.aclTokenDelete([segments[2]]))
+                _ = try applied.result.get()
+                return Responses.empty(index: applied.index)
+            default: throw APIError.invalidMethod
+            }
+        default:
+            throw APIError.notFound
+        }
+    }
+
+    private func requireACLs() throws(APIError) {
+        guard configuration.aclEnabled else { throw APIError.aclDisabled }
+    }
+
+    /// `PUT /v1/acl/bootstrap`: the first management token, once.
+    private func bootstrapACL(_ request: Request) async throws -> Response {
+        let body = try await decodeOptionalBody(request, as: ACLBootstrapRequest.self)
+        let state = store.snapshot
+        guard state.aclBootstrapIndex == 0 else {
+            throw APIError.badRequest(StateError.aclBootstrapDone(resetIndex: state.aclBootstrapIndex).description)
+        }
+        var secret = UUID().uuidString.lowercased()
+        if let given = body?.bootstrapSecret, !given.isEmpty {
+            guard UUID(uuidString: given) != nil else { throw APIError.badRequest("invalid bootstrap secret: must be a UUID") }
+            secret = given.lowercased()
+        }
+        let token = ACLToken(
+            accessorID: UUID().uuidString.lowercased(), secretID: secret, name: "Bootstrap Token", type: ACLToken.management,
+            global: true, createTime: configuration.clock()
+        )
+        let applied = try await submit(.aclBootstrap(token))
+        guard case .aclTokens(let stored) = try applied.result.get(), let created = stored.first else {
+            throw APIError.internalError("unexpected outcome")
+        }
+        return Responses.json(created, index: applied.index)
+    }
+
+    /// `GET /v1/acl/policies`: every policy for a management token; for any other, the policies
+    /// its token names.
+    private func listACLPolicies(_ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        let prefix = query["prefix"] ?? ""
+        let held = Set(caller.token?.policies ?? [])
+        return try await blocking(request, query, view: caller.isManagement ? "" : "held=\(held.sorted())") { state in
+            let index = state.tableIndex(.aclPolicies)
+            return QueryAnswer(index: index, watch: [.table(.aclPolicies)]) {
+                let visible = state.aclPolicies(prefix: prefix).filter { caller.isManagement || held.contains($0.name) }
+                return Responses.json(visible.map(ACLPolicyListStub.init), index: index)
+            }
+        }
+    }
+
+    /// `GET /v1/acl/policy/:name`: for a management token, or one that holds the policy.
+    private func readACLPolicy(name: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        try caller.require(caller.isManagement || caller.token?.policies.contains(name) == true)
+        return try await blocking(request, query) { state in
+            let index = state.tableIndex(.aclPolicies)
+            return QueryAnswer(index: index, watch: [.table(.aclPolicies)]) {
+                guard let policy = state.aclPolicy(name: name) else {
+                    return Responses.error(APIError(.notFound, "ACL policy not found"), index: index)
+                }
+                return Responses.json(policy, index: index)
+            }
+        }
+    }
+
+    /// `PUT /v1/acl/policy/:name`: the rules must parse and mean something Nomad accepts.
+    private func upsertACLPolicy(name: String, _ request: Request) async throws -> Response {
+        let body = try await decodeBody(request, as: ACLPolicyRequest.self)
+        guard body.name == name else { throw APIError.badRequest("ACL policy name does not match request path") }
+        guard Namespace.isValidName(name) else { throw APIError.badRequest("invalid ACL policy name \"\(name)\"") }
+        let description = body.description ?? ""
+        guard description.count <= 256 else { throw APIError.badRequest("ACL policy description longer than 256 characters") }
+        let rules = body.rules ?? ""
+        do {
+            _ = try ACLRulesParser.parse(rules)
+        } catch {
+            throw APIError.badRequest("Failed to parse ACL policy: \(error.description)")
+        }
+        let applied = try await submit(.aclPolicyUpsert([ACLPolicy(name: name, description: description, rules: rules)]))
+        _ = try applied.result.get()
+        return Responses.empty(index: applied.index)
+    }
+
+    /// `GET /v1/acl/tokens`: every token, without secrets.
+    private func listACLTokens(_ request: Request, _ query: QueryParameters) async throws -> Response {
+        let prefix = query["prefix"] ?? ""
+        return try await blocking(request, query) { state in
+            let index = state.tableIndex(.aclTokens)
+            return QueryAnswer(index: index, watch: [.table(.aclTokens)]) {
+                Responses.json(state.aclTokens(prefix: prefix).map(ACLTokenListStub.init), index: index)
+            }
+        }
+    }
+
+    /// `GET /v1/acl/token/:accessor`: for a management token, or the token itself.
+    private func readACLToken(accessorID: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        try caller.require(caller.isManagement || caller.token?.accessorID == accessorID)
+        return try await blocking(request, query) { state in
+            let index = state.tableIndex(.aclTokens)
+            return QueryAnswer(index: index, watch: [.table(.aclTokens)]) {
+                guard let token = state.aclToken(accessorID: accessorID) else {
+                    return Responses.error(APIError(.notFound, "ACL token not found"), index: index)
+                }
+                return Responses.json(token, index: index)
+            }
+        }
+    }
+
+    /// `PUT /v1/acl/token` creates a token; `PUT /v1/acl/token/:accessor` updates one.
+    private func upsertACLToken(accessorID: String?, _ request: Request) async throws -> Response {
+        let body = try await decodeBody(request, as: ACLTokenRequest.self)
+        let state = store.snapshot
+        let now = configuration.clock()
+        var token: ACLToken
+        if let accessorID {
+            if let given = body.accessorID, !given.isEmpty, given != accessorID {
+                throw APIError.badRequest("Token accessor ID does not match request path")
+            }
+            guard let existing = state.aclToken(accessorID: accessorID) else { throw APIError(.notFound, "ACL token not found") }
+            token = existing
+        } else {
+            guard (body.accessorID ?? "").isEmpty else { throw APIError.badRequest("AccessorID must be empty when creating a token") }
+            token = ACLToken(
+                accessorID: UUID().uuidString.lowercased(), secretID: UUID().uuidString.lowercased(), type: ACLToken.client,
+                createTime: now)
+            if let ttl = body.expirationTTL {
+                guard ttl.nanoseconds > 0 else { throw APIError.badRequest("token expiration TTL must be positive") }
+                token.expirationTime = now + ttl.nanoseconds
+            }
+        }
+        token.name = body.name ?? token.name
+        token.type = body.type.flatMap { $0.isEmpty ? nil : $0 } ?? token.type
+        token.policies = body.policies ?? (accessorID == nil ? [] : token.policies)
+        token.global = body.global ?? token.global
+        try Self.validate(token, in: state)
+        let applied = try await submit(.aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: accessorID != nil)))
+        guard case .aclTokens(let stored) = try applied.result.get(), let saved = stored.first else {
+            throw APIError.internalError("unexpected outcome")
+        }
+        return Responses.json(saved, index: applied.index)
+    }
+
+    private static func validate(_ token: ACLToken, in state: StateSnapshot) throws(APIError) {
+        guard token.name.count <= 256 else { throw APIError.badRequest("token name longer than 256 characters") }
+        switch token.type {
+        case ACLToken.client:
+            guard !token.policies.isEmpty else { throw APIError.badRequest("client token missing policies") }
+            if let missing = token.policies.first(where: { state.aclPolicy(name: $0) == nil }) {
+                throw APIError.badRequest("cannot find policy \"\(missing)\"")
+            }
+        case ACLToken.management:
+            guard token.policies.isEmpty else { throw APIError.badRequest("management token cannot be associated with policies") }
+        default:
+            throw APIError.badRequest("token type must be client or management")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CaravanACL
+import CaravanModel
+import CaravanState
+import Hummingbird
+
+/// The body of `PUT /v1/namespace/:name`.
+struct NamespaceRequest: Decodable {
+    var name: String?
+    var description: String?
+    var quota: String?
+    var meta: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case name = "Name"
+        case description = "Description"
+        case quota = "Quota"
+        case meta = "Meta"
+    }
+}
+
+// Nomad's namespace routes. Reads show only the namespaces the caller may use; writes need a
+// management token.
+extension CaravanAPI {
+    /// `GET /v1/namespaces?prefix=`.
+    func listNamespaces(_ request: Request, _ query: QueryParameters) async throws -> Response {
+        let caller = try caller(request)
+        let prefix = query["prefix"] ?? ""
+        return try await blocking(request, query, view: caller.view) { state in
+            let index = state.tableIndex(.namespaces)
+            return QueryAnswer(index: index, watch: [.table(.namespaces)]) {
+                Responses.json(state.namespaces(prefix: prefix).filter { caller.acl.allowsNamespace($0.name) }, index: index)
+            }
+        }
+    }
+
+    /// `GET /v1/namespace/:name`: for a caller with any capability in it.
+    func readNamespace(name: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
+        let caller = try caller(request)
+        try caller.require(caller.acl.allowsNamespace(name))
+        return try await blocking(request, query) { state in
+            let index = state.tableIndex(.namespaces)
+            return QueryAnswer(index: index, watch: [.table(.namespaces)]) {
+                guard let namespace = state.namespace(name: name) else {
+                    return Responses.error(APIError(.notFound, "namespace not found"), index: index)
+                }
+                return Responses.json(namespace, index: index)
+            }
+        }
+    }
+
+    /// `PUT /v1/namespace/:name`: creates or updates it.
+    func upsertNamespace(name: String, _ request: Request) async throws -> Response {
+        let caller = try caller(request)
+        try caller.require(caller.isManagement)
+        let body = try await decodeBody(request, as: NamespaceRequest.self)
+        if let given = body.name, !given.isEmpty, given != name {
+            throw APIError.badRequest("Namespace name does not match request path")
+        }
+        guard Namespace.isValidName(name) else { throw APIError.badRequest("invalid namespace name \"\(name)\"") }
+        let description = body.description ?? ""
+        guard description.count <= 256 else { throw APIError.badRequest("namespace description longer than 256 characters") }
+        let namespace = Namespace(name: name, description: description, quota: body.quota ?? "", meta: body.meta ?? [:])
+        let applied = try await submit(.namespaceUpsert([namespace]))
+        _ = try applied.result.get()
+        return Responses.empty(index: applied.index)
+    }
+
+    /// `DELETE /v1/namespace/:name`: refused for `default` and while it holds a job.
+    func deleteNamespace(name: String, _ request: Request) async throws -> Response {
+        let caller = try caller(request)
+        try caller.require(caller.isManagement)
+        let state = store.snapshot
+        guard name != Namespace.defaultName else { throw APIError.badRequest(StateError.defaultNamespaceDelete.description) }
+        guard state.namespace(name: name) != nil else { throw APIError(.notFound, "namespace not found") }
+        if let job = state.firstJob(inNamespace: name) {
+            throw APIError.badRequest(StateError.namespaceHasJobs(namespace: name, jobID: job.id).description)
+        }
+        let applied = try await submit(.namespaceDelete([name]))
+        _ = try applied.result.get()
+        return Responses.empty(index: applied.index)
+    }
+}

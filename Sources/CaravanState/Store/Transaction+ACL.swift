@@ -1,0 +1,86 @@
+import CaravanModel
+import HashTreeCollections
+
+/// The ACL and namespace commands. Like every command, each checks all of its preconditions
+/// before it changes anything.
+extension Transaction {
+    mutating func bootstrapACL(_ token: ACLToken) -> Result<CommandOutcome, StateError> {
+        guard state.aclBootstrapIndex == 0 else { return .failure(.aclBootstrapDone(resetIndex: state.aclBootstrapIndex)) }
+        state.aclBootstrapIndex = index
+        return .success(.aclTokens([store(token, previous: nil)]))
+    }
+
+    mutating func upsertACLPolicies(_ policies: [ACLPolicy]) -> CommandOutcome {
+        for var policy in policies {
+            policy.createIndex = state.aclPolicies[policy.name]?.createIndex ?? index
+            policy.modifyIndex = index
+            state.aclPolicies[policy.name] = policy
+        }
+        if !policies.isEmpty { changes.insert(.table(.aclPolicies)) }
+        return .none
+    }
+
+    mutating func deleteACLPolicies(_ names: [String]) -> CommandOutcome {
+        for name in names where state.aclPolicies.removeValue(forKey: name) != nil {
+            changes.insert(.table(.aclPolicies))
+        }
+        return .none
+    }
+
+    /// Creates tokens, or updates them: an update keeps the token's secret, creation time and
+    /// creation index, and is refused if the token no longer exists.
+    mutating func upsertACLTokens(_ upsert: ACLTokenUpsert) -> Result<CommandOutcome, StateError> {
+        if upsert.isUpdate, let missing = upsert.tokens.first(where: { state.aclTokens[$0.accessorID] == nil }) {
+            return .failure(.aclTokenNotFound(missing.accessorID))
+        }
+        let stored = upsert.tokens.map { store($0, previous: state.aclTokens[$0.accessorID]) }
+        return .success(.aclTokens(stored))
+    }
+
+    mutating func deleteACLTokens(_ accessorIDs: [String]) -> CommandOutcome {
+        for accessorID in accessorIDs {
+            guard let token = state.aclTokens.removeValue(forKey: accessorID) else { continue }
+            state.aclAccessorsBySecret[SecretDigest(token.secretID)] = nil
+            changes.insert(.table(.aclTokens))
+        }
+        return .none
+    }
+
+    private mutating func store(_ token: ACLToken, previous: ACLToken?) -> ACLToken {
+        var token = token
+        if let previous {
+            token.secretID = previous.secretID
+            token.createTime = previous.createTime
+            token.createIndex = previous.createIndex
+        } else {
+            token.createIndex = index
+        }
+        token.modifyIndex = index
+        state.aclTokens[token.accessorID] = token
+        state.aclAccessorsBySecret[SecretDigest(token.secretID)] = token.accessorID
+        changes.insert(.table(.aclTokens))
+        return token
+    }
+
+    mutating func upsertNamespaces(_ namespaces: [Namespace]) -> CommandOutcome {
+        for var namespace in namespaces {
+            namespace.createIndex = state.namespace(name: namespace.name)?.createIndex ?? index
+            namespace.modifyIndex = index
+            state.namespaces[namespace.name] = namespace
+        }
+        if !namespaces.isEmpty { changes.insert(.table(.namespaces)) }
+        return .none
+    }
+
+    /// Deletes namespaces; refused, for all of them, if one is `default` or still holds a job.
+    mutating func deleteNamespaces(_ names: [String]) -> Result<CommandOutcome, StateError> {
+        for name in names {
+            guard name != Namespace.defaultName else { return .failure(.defaultNamespaceDelete) }
+            if let job = state.firstJob(inNamespace: name) { return .failure(.namespaceHasJobs(namespace: name, jobID: job.id)) }
+        }
+        for name in names where state.namespaces.removeValue(forKey: name) != nil {
+            changes.insert(.table(.namespaces))
+        }
+        return .success(.none)
+    }
+}
