@@ -94,6 +94,7 @@ struct JobRouteTests {
             try await client.registerJob(Body.pluginJob("api-1", plugin: "p", role: "node"))
             try await client.registerJob(Body.pluginJob("api-2", plugin: "p", role: "node"))
             try await client.registerJob(Body.pluginJob("db", plugin: "p", role: "node"))
+            try await client.createNamespaces("prod")
             try await client.registerJob(Body.pluginJob("api-3", plugin: "p", role: "node", namespace: "prod"))
             func ids(_ uri: String) async throws -> [String] {
                 try await client.get(uri).array.compactMap { ($0 as? [String: Any])?["ID"] as? String }
@@ -111,6 +112,7 @@ struct JobRouteTests {
     @Test("?namespace= on a register wins over the job's own namespace")
     func namespacePrecedence() async throws {
         try await TestAgent().run { client in
+            try await client.createNamespaces("prod", "dev")
             let response = try await client.put(
                 "/v1/jobs?namespace=prod", body: ["Job": Body.pluginJob("j", plugin: "p", role: "node", namespace: "dev")])
             #expect(response.status == .ok)

@@ -10,8 +10,11 @@ struct LiveServerTests {
     func liveRoundTrip() async throws {
         let agent = TestAgent(maxBodySize: 64 * 1024)
         try await agent.run(.live) { client in
-            try await client.registerJob(Body.pluginJob("a", plugin: "p", role: "node", namespace: "team a"))
-            #expect(try await client.get("/v1/jobs?namespace=team+a").array.count == 1)
+            try await client.registerNode(Body.node("rack a-1"))
+            #expect(try await client.get("/v1/nodes?prefix=rack+a").array.count == 1)
+            try await client.createNamespaces("team-a")
+            try await client.registerJob(Body.pluginJob("a", plugin: "p", role: "node", namespace: "team-a"))
+            #expect(try await client.get("/v1/jobs?namespace=%2A").array.count == 1)
             #expect(try await client.execute(uri: "/v1/nodes", method: .delete).status == .methodNotAllowed)
             let big = try await client.execute(uri: "/v1/jobs", method: .put, body: ByteBuffer(repeating: UInt8(ascii: "x"), count: 128 * 1024))
             #expect(big.status == .contentTooLarge)

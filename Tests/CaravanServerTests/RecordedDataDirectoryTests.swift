@@ -12,6 +12,9 @@ import Testing
 /// hash, so a change of the log, snapshot or state format that would strand existing data
 /// directories fails here. `CARAVAN_REGENERATE=1` re-records it (only for a deliberate format
 /// change, with a migration for directories in the field).
+///
+/// Its snapshots are in state format v1, from before ACLs and namespaces; the recorded hashes
+/// are of the recovered state in the current format, and a fresh recording must reach them too.
 struct RecordedDataDirectoryTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let recorded = root.appendingPathComponent("testdata/replay/v1").path
@@ -76,6 +79,11 @@ struct RecordedDataDirectoryTests {
         let atSnapshot = try DataDirectory(path: Self.recorded).recover(options: options, to: Self.snapshotIndexes.last!)
         #expect(atSnapshot.entriesReplayed == 0)
         #expect(atSnapshot.machine.state.stateHash == expected["snapshot-state-hash"])
+
+        let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-record-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        let hashes = try Self.record(into: fresh)
+        #expect(hashes.hash == expected["state-hash"] && hashes.hashAtSnapshot == expected["snapshot-state-hash"])
     }
 
     @Test("the fixture records the same directory every time")

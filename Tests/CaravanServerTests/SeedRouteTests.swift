@@ -9,6 +9,7 @@ struct SeedRouteTests {
     func pluginListContent() async throws {
         try await TestAgent().run { client in
             try await SeedShapeTests.populate(client)
+            try await client.createNamespaces("storage")
             try await client.registerJob(Body.pluginJob("example-ctrl", plugin: "example", role: "controller", count: 3, namespace: "storage"))
             let plugins = try await client.get("/v1/csi/plugins").array
             let plugin = try #require(plugins.first as? [String: Any])
@@ -27,6 +28,7 @@ struct SeedRouteTests {
         try await TestAgent().run { client in
             try await SeedShapeTests.populate(client)
             try await client.registerNode(Body.node("node-2", nodes: [Body.nodePlugin("example", zone: "us-east-1b")]))
+            try await client.createNamespaces("storage")
             try await client.registerJob(Body.pluginJob("other", plugin: "example", role: "controller", namespace: "storage"))
             let detail = try #require(try await client.get("/v1/csi/plugin/example").array.first as? [String: Any])
             #expect(detail["Namespace"] as? String == "default")

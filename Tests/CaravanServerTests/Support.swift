@@ -72,6 +72,14 @@ extension TestClientProtocol {
         return response
     }
 
+    /// Creates namespaces (jobs outside `default` need theirs); expects 200.
+    func createNamespaces(_ names: String...) async throws {
+        for name in names {
+            let response = try await put("/v1/namespace/\(name)", body: ["Name": name])
+            #expect(response.status == .ok, "\(response.text)")
+        }
+    }
+
     /// Registers a job; expects 200.
     @discardableResult
     func registerJob(_ job: [String: Any]) async throws -> TestResponse {

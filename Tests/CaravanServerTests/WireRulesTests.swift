@@ -66,11 +66,14 @@ struct WireRulesTests {
     @Test("a + in the query decodes to a space, %2A to *")
     func queryDecoding() async throws {
         try await TestAgent().run { client in
-            try await client.registerJob(Body.pluginJob("a", plugin: "p", role: "node", namespace: "team a"))
-            let spaced = try await client.get("/v1/jobs?namespace=team+a").array
+            try await client.registerNode(Body.node("rack a-1"))
+            try await client.registerNode(Body.node("rack-b"))
+            let spaced = try await client.get("/v1/nodes?prefix=rack+a").array
             #expect(spaced.count == 1)
-            let encoded = try await client.get("/v1/jobs?namespace=team%20a").array
+            let encoded = try await client.get("/v1/nodes?prefix=rack%20a").array
             #expect(encoded.count == 1)
+            try await client.createNamespaces("team-a")
+            try await client.registerJob(Body.pluginJob("a", plugin: "p", role: "node", namespace: "team-a"))
             let all = try await client.get("/v1/jobs?namespace=%2A").array
             #expect(all.count == 1)
         }
