@@ -14,8 +14,10 @@ struct TestAgent {
     static let clockTime: Int64 = 1_700_000_000_000_000_000
     let agent: Agent
 
-    init(maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode()) {
-        agent = Agent(node: node, configuration: AgentConfiguration(api: APIConfiguration(maxBodySize: maxBodySize, clock: { TestAgent.clockTime })))
+    init(maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode(), aclEnabled: Bool = false) {
+        var api = APIConfiguration(maxBodySize: maxBodySize, clock: { TestAgent.clockTime })
+        api.aclEnabled = aclEnabled
+        agent = Agent(node: node, configuration: AgentConfiguration(api: api))
     }
 
     var store: StateStoreView { StateStoreView(agent: agent) }
