@@ -53,7 +53,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("raft-trailing-logs", withSingleDash: true), help: "Log entries kept behind a snapshot for slow followers.")
     var trailingLogs: UInt64 = DurabilityOptions().trailingEntries
 
-    @Flag(name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
+    @Flag(
+        name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
     var aclEnabled = false
 
     @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")

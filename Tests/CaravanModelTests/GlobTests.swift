@@ -1,6 +1,5 @@
-import Testing
-
 import CaravanModel
+import Testing
 
 /// Nomad's datacenter patterns.
 struct GlobTests {

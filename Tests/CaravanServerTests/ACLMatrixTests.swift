@@ -114,7 +114,9 @@ struct ACLMatrixTests {
             let namespace = String(anyOf.dropFirst("ns-any:".count))
             cases.append(Case(name: "everything but \(namespace)", caller: .client(everythingBut([], deniedNamespace: namespace)), status: 403))
             cases.append(
-                Case(name: "list-jobs in \(namespace)", caller: .client("namespace \"\(namespace)\" { capabilities = [\"list-jobs\"] }"), status: success))
+                Case(
+                    name: "list-jobs in \(namespace)", caller: .client("namespace \"\(namespace)\" { capabilities = [\"list-jobs\"] }"),
+                    status: success))
         default:
             // All of the `+` terms; each term met by any of its `|` alternatives.
             let terms = requirement.split(separator: "+").map { $0.split(separator: "|").map(String.init) }
@@ -148,17 +150,17 @@ struct ACLMatrixTests {
 
     static var bodies: [String: [String: Any]] {
         [
-        "job": ["Job": plainJob("api")],
-        "plugin-job": ["Job": Body.pluginJob("plugin-api", plugin: "bar", role: "node")],
-        "volume-job": [
-            "Job": plainJob("db", volumes: ["data": ["Name": "data", "Type": "csi", "Source": "vol-1", "AccessMode": "single-node-writer"]])
-        ],
-        "override-job": ["Job": plainJob("api"), "PolicyOverride": true],
-        "node": ["Node": Body.node("n9")],
-        "status": ["Status": "ready"],
-        "policy": ["Name": "extra", "Rules": "node { policy = \"read\" }"],
-        "token": ["Name": "t", "Type": "client", "Policies": ["fixture"]],
-        "namespace": ["Name": "staging"],
+            "job": ["Job": plainJob("api")],
+            "plugin-job": ["Job": Body.pluginJob("plugin-api", plugin: "bar", role: "node")],
+            "volume-job": [
+                "Job": plainJob("db", volumes: ["data": ["Name": "data", "Type": "csi", "Source": "vol-1", "AccessMode": "single-node-writer"]])
+            ],
+            "override-job": ["Job": plainJob("api"), "PolicyOverride": true],
+            "node": ["Node": Body.node("n9")],
+            "status": ["Status": "ready"],
+            "policy": ["Name": "extra", "Rules": "node { policy = \"read\" }"],
+            "token": ["Name": "t", "Type": "client", "Policies": ["fixture"]],
+            "namespace": ["Name": "staging"],
         ]
     }
 

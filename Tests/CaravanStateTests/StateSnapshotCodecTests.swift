@@ -29,7 +29,10 @@ struct StateSnapshotCodecTests {
         script.apply(
             .aclTokenUpsert(
                 ACLTokenUpsert(
-                    tokens: [ACLToken(accessorID: "a-2", secretID: "s-2", name: "ci", type: "client", policies: ["readers"], createTime: 6, expirationTime: 9)],
+                    tokens: [
+                        ACLToken(
+                            accessorID: "a-2", secretID: "s-2", name: "ci", type: "client", policies: ["readers"], createTime: 6, expirationTime: 9)
+                    ],
                     isUpdate: false)))
         return script.state
     }()

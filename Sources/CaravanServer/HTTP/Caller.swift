@@ -30,7 +30,6 @@ struct Caller: Sendable {
         try require(acl.allows(capability, inNamespace: namespace))
     }
 
-
     /// The namespaces in `state` where the caller has `capability`; `nil` when that is all of them.
     func visibleNamespaces(in state: StateSnapshot, _ capability: NamespaceCapability) -> Set<String>? {
         guard !acl.isManagement else { return nil }

@@ -194,7 +194,8 @@ extension StateSnapshot {
     /// written costs address space, not memory.
     private var estimatedEncodedSize: Int {
         let instances = plugins.values.reduce(0) { $0 + $1.controllers.count + $1.nodes.count }
-        return 64 + 256 * (aclPolicies.count + aclTokens.count + namespaces.count) + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count + 256 * plugins.count + 256 * instances
+        return 64 + 256 * (aclPolicies.count + aclTokens.count + namespaces.count) + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count
+            + 256 * plugins.count + 256 * instances
     }
 }
 
