@@ -71,7 +71,9 @@ struct SnapshotInspect: ParsableCommand {
         print("term:             \(snapshot.term)")
         print("size:             \(snapshot.fileSize) bytes (\(snapshot.state.count + 32) uncompressed, ratio \(String(format: "%.2f", ratio)))")
         print("content checksum: xxh32 \(String(snapshot.contentChecksum, radix: 16)) (verified)")
-        print("state hash:       \(StateSnapshot.stateHash(of: snapshot.state))")
+        // The state's hash in this build's format, so that it compares with `caravan replay`'s
+        // even for a snapshot written in an older format.
+        print("state hash:       \(state.stateHash)")
         print("objects:          \(state.nodeCount) nodes, \(state.jobs(namespace: nil).count) jobs, \(state.pluginCount) plugins")
     }
 }

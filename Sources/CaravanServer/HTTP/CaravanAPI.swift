@@ -98,32 +98,32 @@ public struct CaravanAPI: HTTPResponder {
             }
         case (1, "nodes"):
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsNodeRead)
+            try await caller(request).require(\.allowsNodeRead)
             return try await listNodes(request, query)
         case (2, "node") where segments[1] == "register":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsNodeWrite)
+            try await caller(request).require(\.allowsNodeWrite)
             return try await registerNode(request)
         case (2, "node") where !segments[1].isEmpty:
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsNodeRead)
+            try await caller(request).require(\.allowsNodeRead)
             return try await readNode(id: segments[1], request, query)
         case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsNodeWrite)
+            try await caller(request).require(\.allowsNodeWrite)
             return try await purgeNode(id: segments[1])
         case (3, "node") where segments[2] == "status" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsNodeWrite)
+            try await caller(request).require(\.allowsNodeWrite)
             return try await updateNodeStatus(id: segments[1], request)
         case (1, "plugins"):
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsPluginList)
+            try await caller(request).require(\.allowsPluginList)
             return try await listPlugins(request, query)
         case (_, "plugin") where segments.count >= 2 && segments[1] == "csi":
             guard segments.count == 3 || segments.count == 4, !segments[2].isEmpty else { throw APIError.resourceNotFound }
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsPluginRead)
+            try await caller(request).require(\.allowsPluginRead)
             return try await readPlugin(id: segments[2], request, query)
         case (2, "csi") where segments[1] == "plugins":
             guard method == .get else { throw APIError.invalidMethod }
@@ -154,19 +154,19 @@ public struct CaravanAPI: HTTPResponder {
             return statusPeers()
         case (3, "operator") where segments[1] == "raft" && segments[2] == "configuration":
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsOperatorRead)
+            try await caller(request).require(\.allowsOperatorRead)
             return raftConfiguration()
         case (3, "operator") where segments[1] == "raft" && segments[2] == "peer":
             guard method == .delete || method == .put || method == .post else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsOperatorWrite)
+            try await caller(request).require(\.allowsOperatorWrite)
             return try await method == .delete ? removePeer(query) : addPeer(query)
         case (3, "operator") where segments[1] == "raft" && segments[2] == "transfer-leadership":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsOperatorWrite)
+            try await caller(request).require(\.allowsOperatorWrite)
             return try await transferLeadership(query)
         case (2, "agent") where segments[1] == "self":
             guard method == .get else { throw APIError.invalidMethod }
-            try caller(request).require(\.allowsAgentRead)
+            try await caller(request).require(\.allowsAgentRead)
             return await agentSelf()
         default:
             throw APIError.notFound
@@ -235,13 +235,25 @@ public struct CaravanAPI: HTTPResponder {
 
     /// Who is asking, and what they may do: the request's token resolved against this server's
     /// state. `403 Permission denied` for an unknown token.
-    func caller(_ request: Request) throws(APIError) -> Caller {
+    func caller(_ request: Request) async throws -> Caller {
         guard configuration.aclEnabled else { return .unrestricted }
-        let state = store.snapshot
-        let token = try acls.token(secret: ACLResolver.secret(of: request.headers), in: state, now: configuration.clock())
+        let (token, state) = try await resolveToken(request)
         let acl = acls.acl(for: token, in: state)
         let view = acl.isManagement ? "" : "policies=\(token.policies.sorted().joined(separator: ","))@\(state.tableIndex(.aclPolicies))"
         return Caller(token: token, acl: acl, view: view)
+    }
+
+    /// The request's token, and the state it was found in. A token this server does not know
+    /// may have been created moments ago on the leader: a follower catches up with the leader
+    /// once before it refuses it.
+    func resolveToken(_ request: Request) async throws -> (ACLToken, StateSnapshot) {
+        let secret = ACLResolver.secret(of: request.headers)
+        var state = store.snapshot
+        if !secret.isEmpty, state.aclToken(secretID: secret) == nil {
+            try? await readThroughLeader()
+            state = store.snapshot
+        }
+        return (try acls.token(secret: secret, in: state, now: configuration.clock()), state)
     }
 
     /// The request namespace (`?namespace=`, default `default`).

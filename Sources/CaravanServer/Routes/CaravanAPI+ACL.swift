@@ -75,10 +75,10 @@ extension CaravanAPI {
         case (2, "policies"):
             guard method == .get else { throw APIError.invalidMethod }
             try requireACLs()
-            return try await listACLPolicies(try caller(request), request, query)
+            return try await listACLPolicies(try await caller(request), request, query)
         case (3, "policy") where !segments[2].isEmpty:
             try requireACLs()
-            let caller = try caller(request)
+            let caller = try await caller(request)
             switch method {
             case .get: return try await readACLPolicy(name: segments[2], caller, request, query)
             case .put, .post:
@@ -94,26 +94,27 @@ extension CaravanAPI {
         case (2, "tokens"):
             guard method == .get else { throw APIError.invalidMethod }
             try requireACLs()
-            let caller = try caller(request)
+            let caller = try await caller(request)
             try caller.require(caller.isManagement)
             return try await listACLTokens(request, query)
         case (2, "token"):
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             try requireACLs()
-            let caller = try caller(request)
+            let caller = try await caller(request)
             try caller.require(caller.isManagement)
             return try await upsertACLToken(accessorID: nil, request)
         case (3, "token") where segments[2] == "self":
             guard method == .get else { throw APIError.invalidMethod }
             try requireACLs()
-            let state = store.snapshot
-            let secret = ACLResolver.secret(of: request.headers)
-            guard secret.isEmpty || state.aclToken(secretID: secret) != nil else { throw APIError(.forbidden, "ACL token not found") }
-            let token = try acls.token(secret: secret, in: state, now: configuration.clock())
-            return Responses.json(token, index: state.tableIndex(.aclTokens))
+            do {
+                let (token, state) = try await resolveToken(request)
+                return Responses.json(token, index: state.tableIndex(.aclTokens))
+            } catch let error as APIError where error == .permissionDenied {
+                throw APIError(.forbidden, "ACL token not found")
+            }
         case (3, "token") where !segments[2].isEmpty:
             try requireACLs()
-            let caller = try caller(request)
+            let caller = try await caller(request)
             switch method {
             case .get: return try await readACLToken(accessorID: segments[2], caller, request, query)
             case .put, .post:

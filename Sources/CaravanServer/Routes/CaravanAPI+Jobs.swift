@@ -19,7 +19,7 @@ struct JobRegisterRequest: Decodable {
 extension CaravanAPI {
     /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace the caller may list jobs in).
     func listJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         let requested = namespace(query)
         try caller.require(.listJobs, inNamespace: requested)
         let prefix = query["prefix"] ?? ""
@@ -38,7 +38,7 @@ extension CaravanAPI {
     /// `csi-access`.
     func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(.readJob, inNamespace: key.namespace)
         try caller.require(.csiAccess, inNamespace: key.namespace)
         return try await blocking(request, query) { state in
@@ -69,7 +69,7 @@ extension CaravanAPI {
         if let pathID, pathID != job.id { throw APIError.badRequest("Job ID does not match name") }
         job.namespace = Self.namespaceForJob(job: job.namespace, query: query["namespace"], body: body.namespace)
         job.canonicalize()
-        try authorizeRegistration(of: job, policyOverride: body.policyOverride ?? false, by: try caller(request))
+        try authorizeRegistration(of: job, policyOverride: body.policyOverride ?? false, by: try await caller(request))
         try JobValidation.validate(job)
         guard store.snapshot.namespaceExists(job.namespace) else {
             throw APIError.badRequest(StateError.nonexistentNamespace(jobID: job.id, namespace: job.namespace).description)
@@ -96,7 +96,7 @@ extension CaravanAPI {
             guard let value = GoValues.bool(text) else { throw APIError.badRequest("invalid purge value") }
             purge = value
         }
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(caller.acl.allowsAny(of: [.submitJob, purge ? .purgeJob : .deregisterJob], inNamespace: namespace(query)))
         let command = JobDeregistration(namespace: namespace(query), jobID: id, purge: purge, time: configuration.clock())
         let applied = try await submit(.jobDeregister(command))

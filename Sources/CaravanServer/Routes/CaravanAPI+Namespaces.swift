@@ -23,7 +23,7 @@ struct NamespaceRequest: Decodable {
 extension CaravanAPI {
     /// `GET /v1/namespaces?prefix=`.
     func listNamespaces(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         let prefix = query["prefix"] ?? ""
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.namespaces)
@@ -35,7 +35,7 @@ extension CaravanAPI {
 
     /// `GET /v1/namespace/:name`: for a caller with any capability in it.
     func readNamespace(name: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(caller.acl.allowsNamespace(name))
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.namespaces)
@@ -50,7 +50,7 @@ extension CaravanAPI {
 
     /// `PUT /v1/namespace/:name`: creates or updates it.
     func upsertNamespace(name: String, _ request: Request) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(caller.isManagement)
         let body = try await decodeBody(request, as: NamespaceRequest.self)
         if let given = body.name, !given.isEmpty, given != name {
@@ -67,7 +67,7 @@ extension CaravanAPI {
 
     /// `DELETE /v1/namespace/:name`: refused for `default` and while it holds a job.
     func deleteNamespace(name: String, _ request: Request) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(caller.isManagement)
         let state = store.snapshot
         guard name != Namespace.defaultName else { throw APIError.badRequest(StateError.defaultNamespaceDelete.description) }

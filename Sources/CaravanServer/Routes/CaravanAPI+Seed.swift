@@ -8,7 +8,7 @@ extension CaravanAPI {
     /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it) in the
     /// namespaces the caller may list jobs in. Needs `list-jobs` in the request namespace.
     func listSeedPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(.listJobs, inNamespace: namespace(query))
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
@@ -22,7 +22,7 @@ extension CaravanAPI {
     /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs the caller may list (optionally
     /// just one). Needs `list-jobs` in the request namespace.
     func listSeedPluginJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(.listJobs, inNamespace: namespace(query))
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
         return try await blocking(request, query, view: caller.view) { state in
@@ -44,7 +44,7 @@ extension CaravanAPI {
     /// `submit-job` in the request namespace, and `sentinel-override` with `?policy_override=true`.
     func readSeedPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
-        let caller = try caller(request)
+        let caller = try await caller(request)
         try caller.require(.submitJob, inNamespace: requested)
         if let text = query["policy_override"] {
             guard let policyOverride = GoValues.bool(text) else { throw APIError.badRequest("invalid policy_override value") }
