@@ -77,15 +77,16 @@ final class AgentProcess {
     }
 
     /// Sends one request; returns the status and body (`nil` if the connection failed).
-    func request(_ method: String, _ path: String, body: Data? = nil) async -> Answer? {
-        await Self.request(port: port, method, path, body: body)
+    func request(_ method: String, _ path: String, body: Data? = nil, token: String? = nil) async -> Answer? {
+        await Self.request(port: port, method, path, body: body, token: token)
     }
 
-    /// Sends one request to the agent on `port`.
-    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil) async -> Answer? {
+    /// Sends one request to the agent on `port`, with `X-Nomad-Token` when `token` is given.
+    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil, token: String? = nil) async -> Answer? {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
+        if let token { request.setValue(token, forHTTPHeaderField: "X-Nomad-Token") }
         request.timeoutInterval = 30
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
             return nil

@@ -217,3 +217,51 @@ struct ClusterTests {
         #expect(stale?.status == 200, "a stale read is served without a leader")
     }
 }
+
+/// ACLs across three `caravan agent -acl-enabled` processes: tokens and policies are log
+/// entries like everything else, so every server enforces the same ones.
+@Suite(.serialized)
+struct ClusterACLTests {
+    static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+    }
+
+    static func field(_ answer: AgentProcess.Answer?, _ name: String) -> String? {
+        guard let answer, let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else { return nil }
+        return object[name] as? String
+    }
+
+    @Test("a token created through one follower works at once on the other; once deleted, no server accepts it")
+    func tokensAcrossServers() async throws {
+        let cluster = try await ClusterTests.electedCluster(flags: ["-acl-enabled"])
+        let leader = try #require(await cluster.agreedLeader())
+        let followers = cluster.members.filter { $0.name != leader.name }
+        let (first, second) = (followers[0], followers[1])
+
+        let bootstrap = await AgentProcess.request(port: first.httpPort, "PUT", "/v1/acl/bootstrap")
+        #expect(bootstrap?.status == 200)
+        let management = try #require(Self.field(bootstrap, "SecretID"))
+        let policy = Self.json(["Name": "nodes", "Rules": "node { policy = \"write\" }"])
+        #expect(await AgentProcess.request(port: second.httpPort, "PUT", "/v1/acl/policy/nodes", body: policy, token: management)?.status == 200)
+        let created = await AgentProcess.request(
+            port: second.httpPort, "PUT", "/v1/acl/token", body: Self.json(["Name": "nodes", "Type": "client", "Policies": ["nodes"]]),
+            token: management)
+        let secret = try #require(Self.field(created, "SecretID"))
+        let accessor = try #require(Self.field(created, "AccessorID"))
+
+        let write = await AgentProcess.request(
+            port: first.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("with-token"), token: secret)
+        #expect(write?.status == 200, "a follower that had not applied the token yet must catch up rather than refuse it")
+        for member in cluster.members {
+            #expect(await AgentProcess.request(port: member.httpPort, "GET", "/v1/nodes", token: secret)?.status == 200, "\(member.name)")
+            #expect(await AgentProcess.request(port: member.httpPort, "GET", "/v1/nodes")?.status == 403, "\(member.name)")
+        }
+
+        #expect(await AgentProcess.request(port: leader.httpPort, "DELETE", "/v1/acl/token/\(accessor)", token: management)?.status == 200)
+        for member in cluster.members {
+            #expect(
+                await eventually { await AgentProcess.request(port: member.httpPort, "GET", "/v1/nodes", token: secret)?.status == 403 },
+                "\(member.name)")
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 /// ACLs and namespaces as operators use them: the reference's scenarios 2 and 11 adapted to the
@@ -123,6 +124,24 @@ struct ACLScenarioTests {
             #expect(namespaces == ["default"])
             let seed = try await client.send(.get, "/v1/csi/plugins", token: defaultOnly, body: nil).array
             #expect((seed.first as? [String: Any])?["JobIDs"] as? [String: [String]] == ["default": ["web"]])
+        }
+    }
+
+    @Test("a token with an ExpirationTTL works until then and is refused after")
+    func expiration() async throws {
+        let now = Atomic<Int64>(TestAgent.clockTime)
+        try await TestAgent(aclEnabled: true, clock: { now.load(ordering: .relaxed) }).run { client in
+            let fixture = try await ACLFixture.make(client)
+            let body = Self.json(["Name": "short", "Type": "client", "Policies": ["fixture"], "ExpirationTTL": "1h"])
+            let created = try await client.send(.put, "/v1/acl/token", token: fixture.management, body: body)
+            #expect(try created.object["ExpirationTime"] as? String == "2023-11-14T23:13:20Z")
+            let secret = try #require(try created.object["SecretID"] as? String)
+            #expect(try await client.send(.get, "/v1/nodes", token: secret, body: nil).status == .ok)
+            now.store(TestAgent.clockTime + 3_600_000_000_000, ordering: .relaxed)
+            let expired = try await client.send(.get, "/v1/nodes", token: secret, body: nil)
+            #expect(expired.status == .forbidden && expired.text == "ACL token expired")
+            let bad = Self.json(["Type": "client", "Policies": ["fixture"], "ExpirationTTL": "soon"])
+            #expect(try await client.send(.put, "/v1/acl/token", token: fixture.management, body: bad).status == .badRequest)
         }
     }
 

@@ -14,8 +14,11 @@ struct TestAgent {
     static let clockTime: Int64 = 1_700_000_000_000_000_000
     let agent: Agent
 
-    init(maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode(), aclEnabled: Bool = false) {
-        var api = APIConfiguration(maxBodySize: maxBodySize, clock: { TestAgent.clockTime })
+    init(
+        maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode(), aclEnabled: Bool = false,
+        clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }
+    ) {
+        var api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
         api.aclEnabled = aclEnabled
         agent = Agent(node: node, configuration: AgentConfiguration(api: api))
     }
