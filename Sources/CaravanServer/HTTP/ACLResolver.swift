@@ -56,7 +56,15 @@ extension HTTPField.Name {
 }
 
 extension String {
+    /// The string without leading and trailing spaces and tabs (the only whitespace an HTTP
+    /// field value can hold). Works on the UTF-8 bytes: a token is checked on every request.
     var trimmingWhitespace: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let utf8 = self.utf8
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = utf8.first, let last = utf8.last, isBlank(first) || isBlank(last) else { return self }
+        guard let start = utf8.firstIndex(where: { !isBlank($0) }), let end = utf8.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(self[start...end])
     }
 }
