@@ -205,6 +205,17 @@ struct ACLScenarioTests {
         }
     }
 
+    @Test("the route's shape is checked before the token: an unknown path is 404 and a wrong method 405")
+    func shapeBeforePermission() async throws {
+        try await withFixture { client, _ in
+            #expect(try await client.send(.get, "/v1/nowhere", token: nil, body: nil).status == .notFound)
+            for path in ["/v1/acl/policy/fixture", "/v1/acl/token/x", "/v1/nodes", "/v1/namespace/prod", "/v1/operator/raft/peer"] {
+                let response = try await client.send(.patch, path, token: nil, body: nil)
+                #expect(response.status == .methodNotAllowed, "\(path)")
+            }
+        }
+    }
+
     @Test("with ACLs disabled every request is allowed and the ACL routes say so")
     func disabled() async throws {
         try await TestAgent().run { client in

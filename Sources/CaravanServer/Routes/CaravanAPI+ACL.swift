@@ -77,6 +77,7 @@ extension CaravanAPI {
             try requireACLs()
             return try await listACLPolicies(try await caller(request), request, query)
         case (3, "policy") where !segments[2].isEmpty:
+            guard [.get, .put, .post, .delete].contains(method) else { throw APIError.invalidMethod }
             try requireACLs()
             let caller = try await caller(request)
             switch method {
@@ -113,6 +114,7 @@ extension CaravanAPI {
                 throw APIError(.forbidden, "ACL token not found")
             }
         case (3, "token") where !segments[2].isEmpty:
+            guard [.get, .put, .post, .delete].contains(method) else { throw APIError.invalidMethod }
             try requireACLs()
             let caller = try await caller(request)
             switch method {
