@@ -243,13 +243,18 @@ public struct CaravanAPI: HTTPResponder {
         return Caller(token: token, acl: acl, view: view)
     }
 
-    /// The request's token, and the state it was found in. A token this server does not know
-    /// may have been created moments ago on the leader: a follower catches up with the leader
-    /// once before it refuses it.
+    /// The request's token, and the state it was found in.
+    ///
+    /// A write is checked against the tokens and policies the leader had committed when it
+    /// arrived: a follower catches up first (ReadIndex), so a token deleted a moment ago on the
+    /// leader cannot still write through it. A read is checked against this server's state, but
+    /// a token it does not know may have been created moments ago: it catches up once before
+    /// refusing it.
     func resolveToken(_ request: Request) async throws -> (ACLToken, StateSnapshot) {
         let secret = ACLResolver.secret(of: request.headers)
+        if request.method != .get { try await readThroughLeader() }
         var state = store.snapshot
-        if !secret.isEmpty, state.aclToken(secretID: secret) == nil {
+        if request.method == .get, !secret.isEmpty, state.aclToken(secretID: secret) == nil {
             try? await readThroughLeader()
             state = store.snapshot
         }
