@@ -10,6 +10,8 @@ struct WritingClient {
     struct Pending {
         /// The write's place in the history; nil for job submissions, which it does not check.
         let operation: Int?
+        /// A namespace or ACL write, which the state machine may refuse (deterministically).
+        var mayBeRefused = false
         let server: Int
         let index: UInt64
         let term: UInt64

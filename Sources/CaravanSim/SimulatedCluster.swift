@@ -23,6 +23,8 @@ struct SimulatedCluster {
     private(set) var trace: Trace
     private(set) var report: SimulationReport
     private let profile: FaultProfile
+    /// Whether writers also send namespace and ACL writes (``SimulationOptions/adminWrites``).
+    private let adminWrites: Bool
     private var safety = SafetyChecker()
     private(set) var committed: CommittedHistory
     private var roles: [Role]
@@ -75,6 +77,7 @@ struct SimulatedCluster {
         network.lossPercent = profile.lossPercent
         network.duplicatePercent = profile.duplicatePercent
         keys = max(16, options.clients / 2)
+        adminWrites = options.adminWrites
         let queries: [WatchQuery] = [.nodes, .plugins, .plugin(Workload.plugin)] + (0..<keys).map { .node(Workload.nodeID($0)) }
         committed = CommittedHistory(queries: queries, keepsLog: options.recordsLog)
         let clients = max(3, options.clients)
@@ -297,11 +300,15 @@ struct SimulatedCluster {
             let time = Self.epoch + Int64(now) * Self.tickNanoseconds
             let key = random.below(keys)
             nextValue += 1
-            let isJob = random.chance(10)
+            let isAdmin = adminWrites && random.chance(20)
+            let isJob = isAdmin || random.chance(10)
             let command =
-                isJob
-                ? Workload.pluginJob(role: Workload.roles[random.below(3)], count: 1 + random.below(3), time: time)
-                : Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
+                isAdmin
+                ? Workload.adminWrite(&random, time: time)
+                : isJob
+                    ? Workload.pluginJob(role: Workload.roles[random.below(3)], count: 1 + random.below(3), time: time)
+                    : Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
+            if isAdmin { report.adminWritesProposed += 1 }
             guard let (index, term) = servers[writer.server].propose(command.encoded()) else { continue }
             var operation: Int?
             if !isJob {
@@ -309,9 +316,16 @@ struct SimulatedCluster {
                 history.append(Operation(key: key, kind: .write(nextValue), call: tickClock()))
             }
             writer.pending = .init(operation: operation, server: writer.server, index: index, term: term, deadline: now + Self.requestTimeout)
+            writer.pending?.mayBeRefused = isAdmin
             report.writesProposed += 1
-            trace.record("\(servers[writer.server].id) proposes \(index): \(isJob ? "plugin job" : "\(Workload.nodeID(key)) = \(nextValue)")")
+            let what = isAdmin ? "admin write" : isJob ? "plugin job" : "\(Workload.nodeID(key)) = \(nextValue)"
+            trace.record("\(servers[writer.server].id) proposes \(index): \(what)")
         }
+    }
+
+    private static func isHalt(_ error: StateError) -> Bool {
+        if case .halted = error { return true }
+        return false
     }
 
     /// Answers the writes waiting on the entry `server` applied at `entry.index`: committed if
@@ -322,7 +336,10 @@ struct SimulatedCluster {
             writers[number].pending = nil
             writers[number].idleUntil = now + UInt64(random.below(10))
             if entry.term == pending.term {
-                if case .failure(let error) = applied.result { throw SimulationFailure("write at \(entry.index) refused: \(error)") }
+                if case .failure(let error) = applied.result {
+                    guard pending.mayBeRefused, !Self.isHalt(error) else { throw SimulationFailure("write at \(entry.index) refused: \(error)") }
+                    report.adminWritesRefused += 1
+                }
                 report.writesCommitted += 1
                 trace.record("\(servers[server].id) answers the write at \(entry.index)")
                 if let operation = pending.operation {

@@ -18,6 +18,10 @@ public struct SimulationOptions: Sendable {
     public var mutation: SimulationMutation?
     /// Keep the committed log in the report, to record it.
     public var recordsLog = false
+    /// Writers also send namespace and ACL writes, and jobs in other namespaces (some of which
+    /// the state machine refuses). Off by default, so that recorded runs and pinned seeds keep
+    /// their random draws.
+    public var adminWrites = false
 
     /// Which faults a run injects.
     public enum Faults: String, Sendable, CaseIterable {
@@ -82,6 +86,10 @@ public struct SimulationReport: Sendable {
     public var profile = FaultProfile()
     public var elections = 0
     public var writesProposed = 0
+    /// Namespace and ACL writes among `writesProposed` (with ``SimulationOptions/adminWrites``).
+    public var adminWritesProposed = 0
+    /// Of those, the ones the state machine refused (as every replica must).
+    public var adminWritesRefused = 0
     public var writesCommitted = 0
     /// Writes whose client gave up waiting: they may or may not have taken effect.
     public var writesUnanswered = 0

@@ -36,9 +36,9 @@ enum Workload {
     }
 
     /// A job running the plugin in `role`, with `count` instances.
-    static func pluginJob(role: String, count: Int, time: Int64) -> Command {
+    static func pluginJob(role: String, count: Int, namespace: String = "default", time: Int64) -> Command {
         var job = Job(
-            id: "\(plugin)-\(role)", namespace: "default", type: role == "controller" ? "service" : "system", datacenters: ["dc1"],
+            id: "\(plugin)-\(role)", namespace: namespace, type: role == "controller" ? "service" : "system", datacenters: ["dc1"],
             taskGroups: [
                 TaskGroup(
                     name: role, count: count,
@@ -50,5 +50,29 @@ enum Workload {
             ])
         job.canonicalize()
         return .jobRegister(JobRegistration(job: job, submitTime: time))
+    }
+
+    /// A namespace or ACL write, or a job in one of the team namespaces, drawn from `random`.
+    /// Some are refused by the state machine (a job in a namespace that does not exist yet, the
+    /// deletion of a namespace that still holds a job, an update of a deleted token): replicas
+    /// and replays must refuse them alike.
+    static func adminWrite(_ random: inout SimulationRandom, time: Int64) -> Command {
+        let team = "team-\(random.below(3))"
+        let number = random.below(4)
+        switch random.below(8) {
+        case 0: return .namespaceUpsert([Namespace(name: team, description: "written at \(time)")])
+        case 1: return .namespaceDelete([team])
+        case 2:
+            let rules = "namespace \"\(team)\" { policy = \"\(random.chance(50) ? "read" : "write")\" }"
+            return .aclPolicyUpsert([ACLPolicy(name: "policy-\(number)", rules: rules)])
+        case 3: return .aclPolicyDelete(["policy-\(number)"])
+        case 4, 5:
+            let token = ACLToken(
+                accessorID: "accessor-\(number)", secretID: "secret-\(number)-\(time)", name: team, type: ACLToken.client,
+                policies: ["policy-\(random.below(4))"], createTime: time)
+            return .aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: random.chance(50)))
+        case 6: return .aclTokenDelete(["accessor-\(number)"])
+        default: return pluginJob(role: roles[random.below(3)], count: 1, namespace: team, time: time)
+        }
     }
 }

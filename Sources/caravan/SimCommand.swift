@@ -25,6 +25,7 @@ struct SimCommand: ParsableCommand {
     var mutation: String?
     @Option(help: "Write the committed log to this new data directory (caravan replay --data-dir reads it).") var record: String?
     @Flag(help: "Print one line per event.") var trace = false
+    @Flag(help: "Writers also send namespace and ACL writes, and jobs in other namespaces.") var adminWrites = false
 
     func validate() throws {
         guard (seed == nil) != (seeds == nil) else { throw ValidationError("give --seed S or --seeds A..B") }
@@ -55,6 +56,7 @@ struct SimCommand: ParsableCommand {
         options.faults = SimulationOptions.Faults(rawValue: faults)!
         options.mutation = mutation.flatMap(SimulationMutation.init(rawValue:))
         options.recordsLog = record != nil
+        options.adminWrites = adminWrites
         return options
     }
 
@@ -82,7 +84,9 @@ struct SimCommand: ParsableCommand {
         print("fault profile:     \(report.profile)")
         print("faults injected:   \(report.faults)")
         print("elections:         \(report.elections)")
-        print("writes:            \(report.writesProposed) proposed, \(report.writesCommitted) committed, \(report.writesUnanswered) unanswered")
+        print(
+            "writes:            \(report.writesProposed) proposed (\(report.adminWritesProposed) namespace and ACL writes, \(report.adminWritesRefused) refused), \(report.writesCommitted) committed, \(report.writesUnanswered) unanswered"
+        )
         print("reads:             \(report.readsAnswered) answered")
         print("watch answers:     \(report.watchAnswers)")
         print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered (\(report.messagesByKind))")

@@ -37,6 +37,25 @@ struct SimulationTests {
         #expect(report.watchAnswers > 0 && report.readsAnswered > 0)
     }
 
+    @Test("with namespace and ACL writes among the users' writes, replicas and replays still agree under swarm faults")
+    func adminWrites() throws {
+        var proposed = 0
+        var refused = 0
+        for seed: UInt64 in 1...20 {
+            var options = Self.options(seed: seed, faults: .swarm, ticks: 400)
+            options.adminWrites = true
+            do {
+                let report = try Simulation.run(options)
+                proposed += report.adminWritesProposed
+                refused += report.adminWritesRefused
+            } catch {
+                Issue.record("seed \(seed): \(error); rerun: caravan sim --seed \(seed) --ticks 400 --admin-writes --trace")
+            }
+        }
+        #expect(proposed > 100, "the workload sent namespace and ACL writes")
+        #expect(refused > 0 && refused < proposed, "some of them were refused, alike on every replica")
+    }
+
     /// 200 seeds by default, in four parts that run side by side; `CARAVAN_SOAK=1` sweeps 2,000.
     static let sweepParts: [ClosedRange<UInt64>] = {
         let last: UInt64 = ProcessInfo.processInfo.environment["CARAVAN_SOAK"] == "1" ? 2_000 : 200
