@@ -190,7 +190,7 @@ public enum ACLRulesParser {
         let pattern = block.label ?? ""
         guard isValidPattern(pattern) else { throw ACLPolicyError("invalid namespace name \"\(pattern)\"", at: block.position) }
         var capabilities: Set<NamespaceCapability> = []
-        if let policy = block.policy {
+        if let policy = block.policy, !policy.isEmpty {
             guard let expanded = NamespaceCapability.expanding(policy: policy) else {
                 throw ACLPolicyError("invalid namespace policy \"\(policy)\"", at: block.position)
             }

@@ -50,10 +50,16 @@ public struct JobRegistration: Sendable, Hashable {
     public var job: Job
     /// Unix nanoseconds when the proposer accepted the submission.
     public var submitTime: Int64
+    /// Whether the job's namespace must exist. Entries written before namespaces existed (log
+    /// format 1) registered jobs in any namespace; they still do when replayed, so that a log
+    /// replays to the state its snapshots hold. Not part of the encoding: it follows from the
+    /// entry's format version.
+    public var requiresNamespace: Bool
 
-    public init(job: Job, submitTime: Int64) {
+    public init(job: Job, submitTime: Int64, requiresNamespace: Bool = true) {
         self.job = job
         self.submitTime = submitTime
+        self.requiresNamespace = requiresNamespace
     }
 }
 

@@ -8,6 +8,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case nodeSecretMismatch(String)
     case aclBootstrapDone(resetIndex: UInt64)
     case aclTokenNotFound(String)
+    case aclSecretInUse(accessorID: String)
     case nonexistentNamespace(jobID: String, namespace: String)
     case namespaceHasJobs(namespace: String, jobID: String)
     case defaultNamespaceDelete
@@ -21,6 +22,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nodeSecretMismatch: "node secret ID does not match. Not registering node."
         case .aclBootstrapDone(let resetIndex): "ACL bootstrap already done (reset index: \(resetIndex))"
         case .aclTokenNotFound: "ACL token not found"
+        case .aclSecretInUse(let accessorID): "ACL token \(accessorID): its secret ID is already another token's"
         case .nonexistentNamespace(let jobID, let namespace): "job \"\(jobID)\" is in nonexistent namespace \"\(namespace)\""
         case .namespaceHasJobs(let namespace, let jobID):
             "namespace \"\(namespace)\" contains at least one job \"\(jobID)\". All jobs must be purged from the namespace before it can be deleted"

@@ -36,6 +36,12 @@ struct ACLRulesParserTests {
         #expect(NamespaceCapability.expanding(policy: "deny") == [.deny])
     }
 
+    @Test("an empty namespace policy is no shorthand, as Nomad reads it")
+    func emptyPolicy() throws {
+        let rules = try ACLRulesParser.parse(#"namespace "default" { policy = ""  capabilities = ["list-jobs"] }"#)
+        #expect(rules.namespaces.first?.capabilities == [.listJobs])
+    }
+
     @Test("JSON rules mean what the same HCL means")
     func json() throws {
         let fromJSON = try ACLRulesParser.parse(

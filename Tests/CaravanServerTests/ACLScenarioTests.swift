@@ -1,3 +1,6 @@
+import CaravanModel
+import CaravanServer
+import CaravanState
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -140,10 +143,55 @@ struct ACLScenarioTests {
             now.store(TestAgent.clockTime + 3_600_000_000_000, ordering: .relaxed)
             let expired = try await client.send(.get, "/v1/nodes", token: secret, body: nil)
             #expect(expired.status == .forbidden && expired.text == "ACL token expired")
-            let bad = Self.json(["Type": "client", "Policies": ["fixture"], "ExpirationTTL": "soon"])
-            #expect(try await client.send(.put, "/v1/acl/token", token: fixture.management, body: bad).status == .badRequest)
+            for (ttl, message) in [
+                ("soon", nil), ("30s", "expiration time cannot be less than 1m0s in the future"),
+                ("25h", "expiration time cannot be more than 24h0m0s in the future"),
+                ("2500000h", "expiration time cannot be more than 24h0m0s in the future"),
+            ] {
+                let bad = Self.json(["Type": "client", "Policies": ["fixture"], "ExpirationTTL": ttl])
+                let refused = try await client.send(.put, "/v1/acl/token", token: fixture.management, body: bad)
+                #expect(refused.status == .badRequest, "\(ttl)")
+                if let message { #expect(refused.text == message) }
+            }
+            let huge = Self.json(["Type": "client", "Policies": ["fixture"], "ExpirationTTL": Int64.max])
+            #expect(try await client.send(.put, "/v1/acl/token", token: fixture.management, body: huge).status == .badRequest)
         }
     }
+
+    @Test("jobs written before namespaces existed, in a namespace the table does not hold, are filtered like any other")
+    func legacyNamespaceFiltering() async throws {
+        var machine = StateMachine()
+        var bytes = Command.jobRegister(JobRegistration(job: Self.legacyJob, submitTime: 1)).encoded()
+        bytes[0] = 1
+        _ = machine.apply(index: 1, data: bytes)
+        _ = machine.apply(index: 2, command: .jobRegister(JobRegistration(job: Self.defaultJob, submitTime: 1)))
+        _ = machine.apply(index: 3, command: .aclPolicyUpsert([ACLPolicy(name: "readers", rules: "namespace \"default\" { policy = \"read\" }")]))
+        let token = ACLToken(accessorID: "a", secretID: "reader-secret", type: "client", policies: ["readers"], createTime: 1)
+        _ = machine.apply(index: 4, command: .aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: false)))
+        try await TestAgent(node: ServerNode(readOnlyState: machine), aclEnabled: true).run { client in
+            let ids = try await client.send(.get, "/v1/jobs?namespace=*", token: "reader-secret", body: nil).array
+                .compactMap { ($0 as? [String: Any])?["ID"] as? String }
+            #expect(ids == ["api"])
+            let plugins = try await client.send(.get, "/v1/csi/plugins", token: "reader-secret", body: nil).array
+            #expect((plugins.first as? [String: Any])?["JobIDs"] as? [String: [String]] == ["default": ["api"]])
+            #expect(try await client.send(.get, "/v1/jobs?namespace=prod", token: "reader-secret", body: nil).status == .forbidden)
+        }
+    }
+
+    static let legacyJob: Job = {
+        var job = Job(
+            id: "web", namespace: "prod",
+            taskGroups: [TaskGroup(name: "g", tasks: [JobTask(name: "t", csiPluginConfig: TaskCSIPluginConfig(id: "p", type: "node"))])])
+        job.canonicalize()
+        return job
+    }()
+
+    static let defaultJob: Job = {
+        var job = legacyJob
+        job.id = "api"
+        job.namespace = "default"
+        return job
+    }()
 
     @Test("bootstrap works once; the second names the reset index")
     func bootstrapTwice() async throws {

@@ -81,6 +81,37 @@ struct ACLStateTests {
         #expect(script.register(Fixture.pluginJob("api", plugin: "p", role: "node")).result.failure == nil)
     }
 
+    @Test("a job registered by a format 1 entry, written before namespaces, is kept in a namespace that does not exist")
+    func legacyJob() throws {
+        var script = Script()
+        var bytes = Command.jobRegister(JobRegistration(job: Fixture.pluginJob("web", plugin: "p", role: "node", namespace: "prod"), submitTime: 1))
+            .encoded()
+        bytes[0] = 1
+        let applied = script.machine.apply(index: 1, data: bytes)
+        #expect(applied.result.failure == nil)
+        #expect(script.state.job(namespace: "prod", id: "web") != nil)
+        #expect(script.state.namespace(name: "prod") == nil)
+        #expect(try StateSnapshot(decoding: script.state.encoded()).stateHash == script.state.stateHash)
+    }
+
+    @Test("a new token whose secret is already another token's is refused; a secret names one token")
+    func secretInUse() {
+        var script = Script()
+        script.apply(.aclTokenUpsert(ACLTokenUpsert(tokens: [Self.token("a", secret: "shared")], isUpdate: false)))
+        let clash = script.apply(.aclTokenUpsert(ACLTokenUpsert(tokens: [Self.token("b", secret: "shared")], isUpdate: false)))
+        #expect(clash.result.failure == .aclSecretInUse(accessorID: "b"))
+        let pair = script.apply(
+            .aclTokenUpsert(ACLTokenUpsert(tokens: [Self.token("c", secret: "twin"), Self.token("d", secret: "twin")], isUpdate: false)))
+        #expect(pair.result.failure == .aclSecretInUse(accessorID: "d"))
+        #expect(script.state.aclTokens().map(\.accessorID) == ["a"])
+        let bootstrap = script.apply(.aclBootstrap(Self.token("root", secret: "shared", type: "management", policies: [])))
+        #expect(bootstrap.result.failure == .aclSecretInUse(accessorID: "root"))
+        #expect(script.state.aclBootstrapIndex == 0)
+        var renamed = Self.token("a", secret: "ignored")
+        renamed.name = "renamed"
+        #expect(script.apply(.aclTokenUpsert(ACLTokenUpsert(tokens: [renamed], isUpdate: true))).result.failure == nil)
+    }
+
     @Test("a namespace holding a job cannot be deleted, nor can default; an empty one can")
     func namespaceDelete() {
         var script = Script()

@@ -44,6 +44,22 @@ struct CommandCodecTests {
         #expect(try Command(decoding: command.encoded()) == command)
     }
 
+    @Test("a format 1 entry still decodes; its job registration does not require the namespace, and it knows no ACL kinds")
+    func formatOne() throws {
+        let job = Fixture.pluginJob("web", plugin: "p", role: "node", namespace: "prod")
+        var bytes = Command.jobRegister(JobRegistration(job: job, submitTime: Fixture.time)).encoded()
+        #expect(bytes[0] == 2)
+        bytes[0] = 1
+        guard case .jobRegister(let registration) = try Command(decoding: bytes) else {
+            Issue.record("not a job registration")
+            return
+        }
+        #expect(!registration.requiresNamespace && registration.job == job)
+        var acl = Command.aclPolicyDelete(["x"]).encoded()
+        acl[0] = 1
+        #expect(throws: BinaryDecodingError.self) { try Command(decoding: acl) }
+    }
+
     @Test("equal commands give equal bytes, however their maps were built")
     func deterministic() {
         // Equal dictionaries built in different orders and capacities iterate in different

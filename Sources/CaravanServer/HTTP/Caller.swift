@@ -1,6 +1,5 @@
 import CaravanACL
 import CaravanModel
-import CaravanState
 
 /// Who made a request and what they may do. With ACLs disabled every caller may do everything,
 /// as in Nomad.
@@ -30,11 +29,13 @@ struct Caller: Sendable {
         try require(acl.allows(capability, inNamespace: namespace))
     }
 
-    /// The namespaces in `state` where the caller has `capability`; `nil` when that is all of them.
-    func visibleNamespaces(in state: StateSnapshot, _ capability: NamespaceCapability) -> Set<String>? {
+    /// Which namespaces' objects the caller sees under `capability`: `nil` when it sees every
+    /// namespace (a management token), else a test of one namespace. Objects are tested by the
+    /// namespace they name, whether or not the namespace table holds it (jobs written before
+    /// namespaces existed may name one it does not).
+    func visibility(_ capability: NamespaceCapability) -> (@Sendable (String) -> Bool)? {
         guard !acl.isManagement else { return nil }
-        let names = state.namespaces().map(\.name)
-        let visible = names.filter { acl.allows(capability, inNamespace: $0) }
-        return visible.count == names.count ? nil : Set(visible)
+        let acl = self.acl
+        return { acl.allows(capability, inNamespace: $0) }
     }
 }

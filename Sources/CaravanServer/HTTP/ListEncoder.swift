@@ -32,27 +32,29 @@ public final class ListEncoder: Sendable {
 
     /// `GET /v1/csi/plugins` and `GET /v1/csi/jobs`: the seed's plugin stubs for `ids`.
     ///
-    /// `within` limits each plugin's `JobIDs` to the namespaces a caller may list jobs in (`nil`:
+    /// `visible` limits each plugin's `JobIDs` to the namespaces a caller may list jobs in (`nil`:
     /// all); such a filtered list is encoded afresh.
-    public func seedPluginStubs(_ state: StateSnapshot, ids: [String], wholeTable: Bool, within: Set<String>? = nil) -> [UInt8] {
-        guard let within else {
+    public func seedPluginStubs(
+        _ state: StateSnapshot, ids: [String], wholeTable: Bool, visible: ((String) -> Bool)? = nil
+    ) -> [UInt8] {
+        guard let visible else {
             return plugins(state, ids: ids, cache: seedPluginStubs, wholeTable: wholeTable) { JSONWriter.encode(SeedPluginStub($0)) }
         }
         let stubs = ids.compactMap { state.pluginSummary(id: $0) }.map { summary in
-            var visible = summary
-            visible.jobIDs = summary.jobIDs.filter { within.contains($0.key) }
-            return SeedPluginStub(visible)
+            var filtered = summary
+            filtered.jobIDs = summary.jobIDs.filter { visible($0.key) }
+            return SeedPluginStub(filtered)
         }
         return JSONWriter.encode(stubs)
     }
 
     /// `GET /v1/jobs`: job list stubs with their summaries, in `namespace` (`nil`: all), or in
-    /// the namespaces of `within` when it is given.
-    public func jobStubs(_ state: StateSnapshot, namespace: String?, prefix: String, within: Set<String>? = nil) -> [UInt8] {
+    /// the namespaces `visible` accepts when it is given.
+    public func jobStubs(_ state: StateSnapshot, namespace: String?, prefix: String, visible: ((String) -> Bool)? = nil) -> [UInt8] {
         var jobs = state.jobs(namespace: namespace, prefix: prefix)
-        if let within { jobs.removeAll { !within.contains($0.namespace) } }
+        if let visible { jobs.removeAll { !visible($0.namespace) } }
         return jobStubs.array(
-            of: jobs.map { ("\($0.namespace)/\($0.id)", $0.modifyIndex) }, wholeTable: namespace == nil && prefix.isEmpty && within == nil
+            of: jobs.map { ("\($0.namespace)/\($0.id)", $0.modifyIndex) }, wholeTable: namespace == nil && prefix.isEmpty && visible == nil
         ) { position in
             let job = jobs[position]
             return JSONWriter.encode(JobListStub(job, summary: state.jobSummary(namespace: job.namespace, id: job.id)))

@@ -21,7 +21,8 @@ public struct QueryParameters: Sendable {
 
     /// The parameters other than `excluded` as one string that names the query: sorted by name
     /// (repeated names keep their order, since the first one is the one that counts), names and
-    /// values escaped so that no two different queries give the same string.
+    /// values escaped so that no two different queries give the same string, and none contains
+    /// `#` (which callers append a view after).
     public func canonical(excluding excluded: Set<String>) -> String {
         pairs.enumerated()
             .filter { !excluded.contains($0.element.name) }
@@ -31,13 +32,14 @@ public struct QueryParameters: Sendable {
     }
 
     private static func escape(_ text: String) -> String {
-        guard text.contains(where: { $0 == "%" || $0 == "&" || $0 == "=" }) else { return text }
+        guard text.contains(where: { $0 == "%" || $0 == "&" || $0 == "=" || $0 == "#" }) else { return text }
         var escaped = ""
         for character in text {
             switch character {
             case "%": escaped += "%25"
             case "&": escaped += "%26"
             case "=": escaped += "%3D"
+            case "#": escaped += "%23"
             default: escaped.append(character)
             }
         }

@@ -250,7 +250,13 @@ extension CaravanAPI {
                 accessorID: UUID().uuidString.lowercased(), secretID: UUID().uuidString.lowercased(), type: ACLToken.client,
                 createTime: now)
             if let ttl = body.expirationTTL {
-                guard ttl.nanoseconds > 0 else { throw APIError.badRequest("token expiration TTL must be positive") }
+                // Nomad's default bounds (`acl.token_min_expiration_ttl`, `token_max_expiration_ttl`).
+                guard ttl.nanoseconds >= 60 * 1_000_000_000 else {
+                    throw APIError.badRequest("expiration time cannot be less than 1m0s in the future")
+                }
+                guard ttl.nanoseconds <= 24 * 3600 * 1_000_000_000 else {
+                    throw APIError.badRequest("expiration time cannot be more than 24h0m0s in the future")
+                }
                 token.expirationTime = now + ttl.nanoseconds
             }
         }

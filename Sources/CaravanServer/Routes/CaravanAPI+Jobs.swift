@@ -26,8 +26,8 @@ extension CaravanAPI {
         return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
-                let visible = requested == "*" ? caller.visibleNamespaces(in: state, .listJobs) : nil
-                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix, within: visible)
+                let visible = requested == "*" ? caller.visibility(.listJobs) : nil
+                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix, visible: visible)
                 return Responses.json(bytes, index: index)
             }
         }
@@ -146,7 +146,7 @@ extension Result where Failure == StateError {
         case .failure(let error):
             switch error {
             case .nodeNotFound, .aclTokenNotFound: throw APIError(.notFound, error.description)
-            case .nodeSecretMismatch, .aclBootstrapDone, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete:
+            case .nodeSecretMismatch, .aclBootstrapDone, .aclSecretInUse, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete:
                 throw APIError.badRequest(error.description)
             case .halted: throw APIError.internalError(error.description)
             }

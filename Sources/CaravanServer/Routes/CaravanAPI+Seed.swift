@@ -12,9 +12,9 @@ extension CaravanAPI {
         try caller.require(.listJobs, inNamespace: namespace(query))
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
-            return QueryAnswer(index: index, watch: [.table(.plugins), .table(.namespaces)]) {
-                let within = caller.visibleNamespaces(in: state, .listJobs)
-                return Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true, within: within), index: index)
+            return QueryAnswer(index: index, watch: [.table(.plugins)]) {
+                let visible = caller.visibility(.listJobs)
+                return Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true, visible: visible), index: index)
             }
         }
     }
@@ -27,14 +27,14 @@ extension CaravanAPI {
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
-            return QueryAnswer(index: index, watch: [.table(.plugins), .table(.namespaces)]) {
-                let within = caller.visibleNamespaces(in: state, .listJobs)
+            return QueryAnswer(index: index, watch: [.table(.plugins)]) {
+                let visible = caller.visibility(.listJobs)
                 let candidates = pluginID.map { state.pluginModifyIndex(id: $0) == nil ? [] : [$0] } ?? lists.pluginIDs(state)
                 let ids = candidates.filter { id in
-                    guard let within else { return state.pluginHasJobs(id: id) }
-                    return state.pluginSummary(id: id)?.jobIDs.keys.contains(where: within.contains) ?? false
+                    guard let visible else { return state.pluginHasJobs(id: id) }
+                    return state.pluginSummary(id: id)?.jobIDs.keys.contains(where: visible) ?? false
                 }
-                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false, within: within), index: index)
+                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false, visible: visible), index: index)
             }
         }
     }

@@ -2,9 +2,13 @@ import CaravanModel
 
 /// The log entry format: `[format version][command kind][payload]`, the payload in
 /// ``BinaryWriter``'s primitives. A reader meets an unknown version or kind as an error.
+///
+/// Version 2 added the ACL and namespace kinds, and a job registration in a version 2 entry
+/// needs its namespace to exist; version 1 entries (kinds 0 to 5) still decode, as they were
+/// applied when written.
 extension Command {
-    /// The format this build writes and reads.
-    public static let formatVersion: UInt8 = 1
+    /// The format this build writes.
+    public static let formatVersion: UInt8 = 2
 
     private enum Kind: UInt8 {
         case noop = 0
@@ -82,15 +86,17 @@ extension Command {
     public init(decoding bytes: [UInt8]) throws(BinaryDecodingError) {
         var r = BinaryReader(bytes)
         let version = try r.byte()
-        guard version == Self.formatVersion else { throw .unsupportedVersion(version, supported: Self.formatVersion) }
+        guard (1...Self.formatVersion).contains(version) else { throw .unsupportedVersion(version, supported: Self.formatVersion) }
         let kindOffset = r.offset
         let tag = try r.byte()
-        guard let kind = Kind(rawValue: tag) else { throw .invalidTag(tag, offset: kindOffset, context: "command kind") }
+        guard let kind = Kind(rawValue: tag), version >= 2 || kind.rawValue <= Kind.nodeDeregister.rawValue else {
+            throw .invalidTag(tag, offset: kindOffset, context: "command kind")
+        }
         switch kind {
         case .noop:
             self = .noop
         case .jobRegister:
-            self = .jobRegister(JobRegistration(job: try Job.decode(from: &r), submitTime: try r.varint()))
+            self = .jobRegister(JobRegistration(job: try Job.decode(from: &r), submitTime: try r.varint(), requiresNamespace: version >= 2))
         case .jobDeregister:
             self = .jobDeregister(
                 JobDeregistration(namespace: try r.string(), jobID: try r.string(), purge: try r.bool(), time: try r.varint())

@@ -6,6 +6,7 @@ import HashTreeCollections
 extension Transaction {
     mutating func bootstrapACL(_ token: ACLToken) -> Result<CommandOutcome, StateError> {
         guard state.aclBootstrapIndex == 0 else { return .failure(.aclBootstrapDone(resetIndex: state.aclBootstrapIndex)) }
+        if let refusal = secretConflict(in: [token]) { return .failure(refusal) }
         state.aclBootstrapIndex = index
         return .success(.aclTokens([store(token, previous: nil)]))
     }
@@ -33,6 +34,7 @@ extension Transaction {
         if upsert.isUpdate, let missing = upsert.tokens.first(where: { state.aclTokens[$0.accessorID] == nil }) {
             return .failure(.aclTokenNotFound(missing.accessorID))
         }
+        if let refusal = secretConflict(in: upsert.tokens) { return .failure(refusal) }
         let stored = upsert.tokens.map { store($0, previous: state.aclTokens[$0.accessorID]) }
         return .success(.aclTokens(stored))
     }
@@ -44,6 +46,20 @@ extension Transaction {
             changes.insert(.table(.aclTokens))
         }
         return .none
+    }
+
+    /// A refusal if a new token's secret is already another token's (or another new token's):
+    /// a secret names exactly one token. Updated tokens keep their stored secret.
+    private func secretConflict(in tokens: [ACLToken]) -> StateError? {
+        var claimed: [SecretDigest: String] = [:]
+        for token in tokens {
+            let secretID = state.aclTokens[token.accessorID]?.secretID ?? token.secretID
+            let digest = SecretDigest(secretID)
+            let owner = claimed[digest] ?? state.aclAccessorsBySecret[digest]
+            if let owner, owner != token.accessorID { return .aclSecretInUse(accessorID: token.accessorID) }
+            claimed[digest] = token.accessorID
+        }
+        return nil
     }
 
     private mutating func store(_ token: ACLToken, previous: ACLToken?) -> ACLToken {

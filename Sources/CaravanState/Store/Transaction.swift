@@ -27,7 +27,7 @@ struct Transaction {
 
     mutating func registerJob(_ registration: JobRegistration) -> Result<CommandOutcome, StateError> {
         var job = registration.job
-        guard state.namespaceExists(job.namespace) else {
+        guard !registration.requiresNamespace || state.namespaceExists(job.namespace) else {
             return .failure(.nonexistentNamespace(jobID: job.id, namespace: job.namespace))
         }
         let key = JobKey(namespace: job.namespace, id: job.id)
