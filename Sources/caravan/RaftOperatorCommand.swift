@@ -13,10 +13,14 @@ struct RaftOperatorCommand: AsyncParsableCommand {
         subcommands: [ListPeers.self, RemovePeer.self, TransferLeadership.self]
     )
 
-    /// Where the server's HTTP API is, as Nomad's CLI takes it.
+    /// Where the server's HTTP API is, and the ACL token to send, as Nomad's CLI takes them.
     struct Address: ParsableArguments {
         @Option(name: .customLong("address", withSingleDash: true), help: "The HTTP API (default: $NOMAD_ADDR or http://127.0.0.1:4646).")
         var address = ProcessInfo.processInfo.environment["NOMAD_ADDR"] ?? "http://127.0.0.1:4646"
+
+        /// No default value: the help text shows defaults, and a secret must not be shown.
+        @Option(name: .customLong("token", withSingleDash: true), help: "The ACL token's secret ID (default: $NOMAD_TOKEN).")
+        var token: String?
 
         /// Sends one request; a non-200 answer is printed and ends the command with status 1.
         func request(_ method: String, _ path: String) async throws -> Data {
@@ -25,6 +29,9 @@ struct RaftOperatorCommand: AsyncParsableCommand {
             }
             var request = URLRequest(url: url)
             request.httpMethod = method
+            if let secret = token ?? ProcessInfo.processInfo.environment["NOMAD_TOKEN"], !secret.isEmpty {
+                request.setValue(secret, forHTTPHeaderField: "X-Nomad-Token")
+            }
             let (body, response): (Data, URLResponse)
             do {
                 (body, response) = try await URLSession.shared.data(for: request)

@@ -249,6 +249,12 @@ struct ClusterACLTests {
         let secret = try #require(Self.field(created, "SecretID"))
         let accessor = try #require(Self.field(created, "AccessorID"))
 
+        let address = "http://127.0.0.1:\(second.httpPort)"
+        let refused = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
+        #expect(refused.status != 0 && refused.output.contains("403 Permission denied"), "\(refused.output)")
+        let listed = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address, "-token", management])
+        #expect(listed.status == 0 && !listed.output.contains(management), "\(listed.output)")
+
         let write = await AgentProcess.request(
             port: first.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("with-token"), token: secret)
         #expect(write?.status == 200, "a follower that had not applied the token yet must catch up rather than refuse it")
