@@ -7,13 +7,20 @@ struct Caller: Sendable {
     /// The resolved token; `nil` when ACLs are disabled.
     let token: ACLToken?
     let acl: ACL
-    /// Names what the caller may see, for answers filtered by it: empty for a caller who sees
-    /// everything, else the token's policies and the policies' version.
-    let view: String
+    /// The version of the policies table the ACL was compiled from.
+    let policiesIndex: UInt64
 
-    static let unrestricted = Caller(token: nil, acl: .management, view: "")
+    static let unrestricted = Caller(token: nil, acl: .management, policiesIndex: 0)
 
     var isManagement: Bool { acl.isManagement }
+
+    /// Names what the caller may see, for answers filtered by it: empty for a caller who sees
+    /// everything, else the token's policies and the policies' version. Built only by the routes
+    /// that filter, not on every request.
+    var view: String {
+        guard !acl.isManagement, let token else { return "" }
+        return "policies=\(token.policies.sorted().joined(separator: ","))@\(policiesIndex)"
+    }
 
     /// Refuses the request with `403 Permission denied` unless `allowed`.
     func require(_ allowed: Bool) throws(APIError) {
@@ -27,6 +34,16 @@ struct Caller: Sendable {
 
     func require(_ capability: NamespaceCapability, inNamespace namespace: String) throws(APIError) {
         try require(acl.allows(capability, inNamespace: namespace))
+    }
+
+    /// Refuses the request unless the caller has one of `capabilities` in `namespace`.
+    func require(anyOf capabilities: [NamespaceCapability], inNamespace namespace: String) throws(APIError) {
+        try require(acl.allowsAny(of: capabilities, inNamespace: namespace))
+    }
+
+    /// Refuses the request unless it carries a management token.
+    func requireManagement() throws(APIError) {
+        try require(acl.isManagement)
     }
 
     /// Which namespaces' objects the caller sees under `capability`: `nil` when it sees every

@@ -223,6 +223,14 @@ public struct CaravanAPI: HTTPResponder {
         }
     }
 
+    /// Proposes `command` and answers, once it is applied, with an empty 200 (as Nomad answers
+    /// the ACL and namespace writes).
+    func submitAnsweringEmpty(_ command: Command) async throws -> Response {
+        let applied = try await submit(command)
+        _ = try applied.result.get()
+        return Responses.empty(index: applied.index)
+    }
+
     /// A read without `?stale` answers with the leader's state: on a follower it first catches
     /// up with what the leader had committed (ReadIndex).
     func readThroughLeader() async throws {
@@ -238,9 +246,7 @@ public struct CaravanAPI: HTTPResponder {
     func caller(_ request: Request) async throws -> Caller {
         guard configuration.aclEnabled else { return .unrestricted }
         let (token, state) = try await resolveToken(request)
-        let acl = acls.acl(for: token, in: state)
-        let view = acl.isManagement ? "" : "policies=\(token.policies.sorted().joined(separator: ","))@\(state.tableIndex(.aclPolicies))"
-        return Caller(token: token, acl: acl, view: view)
+        return Caller(token: token, acl: acls.acl(for: token, in: state), policiesIndex: state.tableIndex(.aclPolicies))
     }
 
     /// The request's token, and the state it was found in.

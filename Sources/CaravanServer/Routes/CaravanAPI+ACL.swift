@@ -59,7 +59,7 @@ struct GoDuration: Decodable {
         guard let duration = GoValues.duration(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid duration")
         }
-        nanoseconds = Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        nanoseconds = duration.nanoseconds
     }
 }
 
@@ -83,26 +83,24 @@ extension CaravanAPI {
             switch method {
             case .get: return try await readACLPolicy(name: segments[2], caller, request, query)
             case .put, .post:
-                try caller.require(caller.isManagement)
+                try caller.requireManagement()
                 return try await upsertACLPolicy(name: segments[2], request)
             case .delete:
-                try caller.require(caller.isManagement)
-                let applied = try await submit(.aclPolicyDelete([segments[2]]))
-                _ = try applied.result.get()
-                return Responses.empty(index: applied.index)
+                try caller.requireManagement()
+                return try await submitAnsweringEmpty(.aclPolicyDelete([segments[2]]))
             default: throw APIError.invalidMethod
             }
         case (2, "tokens"):
             guard method == .get else { throw APIError.invalidMethod }
             try requireACLs()
             let caller = try await caller(request)
-            try caller.require(caller.isManagement)
+            try caller.requireManagement()
             return try await listACLTokens(request, query)
         case (2, "token"):
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             try requireACLs()
             let caller = try await caller(request)
-            try caller.require(caller.isManagement)
+            try caller.requireManagement()
             return try await upsertACLToken(accessorID: nil, request)
         case (3, "token") where segments[2] == "self":
             guard method == .get else { throw APIError.invalidMethod }
@@ -120,19 +118,20 @@ extension CaravanAPI {
             switch method {
             case .get: return try await readACLToken(accessorID: segments[2], caller, request, query)
             case .put, .post:
-                try caller.require(caller.isManagement)
+                try caller.requireManagement()
                 return try await upsertACLToken(accessorID: segments[2], request)
             case .delete:
-                try caller.require(caller.isManagement)
-                let applied = try await submit(.aclTokenDelete([segments[2]]))
-                _ = try applied.result.get()
-                return Responses.empty(index: applied.index)
+                try caller.requireManagement()
+                return try await submitAnsweringEmpty(.aclTokenDelete([segments[2]]))
             default: throw APIError.invalidMethod
             }
         default:
             throw APIError.notFound
         }
     }
+
+    /// A new accessor or secret ID: a random UUID, lowercase as Nomad writes them.
+    private static func newID() -> String { UUID().uuidString.lowercased() }
 
     private func requireACLs() throws(APIError) {
         guard configuration.aclEnabled else { throw APIError.aclDisabled }
@@ -145,13 +144,13 @@ extension CaravanAPI {
         guard state.aclBootstrapIndex == 0 else {
             throw APIError.badRequest(StateError.aclBootstrapDone(resetIndex: state.aclBootstrapIndex).description)
         }
-        var secret = UUID().uuidString.lowercased()
+        var secret = Self.newID()
         if let given = body?.bootstrapSecret, !given.isEmpty {
             guard UUID(uuidString: given) != nil else { throw APIError.badRequest("invalid bootstrap secret: must be a UUID") }
             secret = given.lowercased()
         }
         let token = ACLToken(
-            accessorID: UUID().uuidString.lowercased(), secretID: secret, name: "Bootstrap Token", type: ACLToken.management,
+            accessorID: Self.newID(), secretID: secret, name: "Bootstrap Token", type: ACLToken.management,
             global: true, createTime: configuration.clock()
         )
         let applied = try await submit(.aclBootstrap(token))
@@ -202,9 +201,7 @@ extension CaravanAPI {
         } catch {
             throw APIError.badRequest("Failed to parse ACL policy: \(error.description)")
         }
-        let applied = try await submit(.aclPolicyUpsert([ACLPolicy(name: name, description: description, rules: rules)]))
-        _ = try applied.result.get()
-        return Responses.empty(index: applied.index)
+        return try await submitAnsweringEmpty(.aclPolicyUpsert([ACLPolicy(name: name, description: description, rules: rules)]))
     }
 
     /// `GET /v1/acl/tokens`: every token, without secrets.
@@ -247,7 +244,7 @@ extension CaravanAPI {
         } else {
             guard (body.accessorID ?? "").isEmpty else { throw APIError.badRequest("AccessorID must be empty when creating a token") }
             token = ACLToken(
-                accessorID: UUID().uuidString.lowercased(), secretID: UUID().uuidString.lowercased(), type: ACLToken.client,
+                accessorID: Self.newID(), secretID: Self.newID(), type: ACLToken.client,
                 createTime: now)
             if let ttl = body.expirationTTL {
                 // Nomad's default bounds (`acl.token_min_expiration_ttl`, `token_max_expiration_ttl`).

@@ -97,7 +97,7 @@ extension CaravanAPI {
             purge = value
         }
         let caller = try await caller(request)
-        try caller.require(caller.acl.allowsAny(of: [.submitJob, purge ? .purgeJob : .deregisterJob], inNamespace: namespace(query)))
+        try caller.require(anyOf: [.submitJob, purge ? .purgeJob : .deregisterJob], inNamespace: namespace(query))
         let command = JobDeregistration(namespace: namespace(query), jobID: id, purge: purge, time: configuration.clock())
         let applied = try await submit(.jobDeregister(command))
         guard case .jobDeregistered(let jobModifyIndex) = try applied.result.get() else {
@@ -119,7 +119,7 @@ extension CaravanAPI {
     /// plugin `read` if a group mounts a CSI volume; `sentinel-override` with `PolicyOverride`.
     func authorizeRegistration(of job: Job, policyOverride: Bool, by caller: Caller) throws(APIError) {
         let namespace = job.namespace
-        try caller.require(caller.acl.allowsAny(of: [.submitJob, .registerJob], inNamespace: namespace))
+        try caller.require(anyOf: [.submitJob, .registerJob], inNamespace: namespace)
         if !job.pluginTasks.isEmpty { try caller.require(.csiRegisterPlugin, inNamespace: namespace) }
         let mountsCSIVolume = job.taskGroups.contains { group in group.volumes?.values.contains { $0.type == "csi" } ?? false }
         if mountsCSIVolume {

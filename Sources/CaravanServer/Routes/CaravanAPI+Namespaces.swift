@@ -51,7 +51,7 @@ extension CaravanAPI {
     /// `PUT /v1/namespace/:name`: creates or updates it.
     func upsertNamespace(name: String, _ request: Request) async throws -> Response {
         let caller = try await caller(request)
-        try caller.require(caller.isManagement)
+        try caller.requireManagement()
         let body = try await decodeBody(request, as: NamespaceRequest.self)
         if let given = body.name, !given.isEmpty, given != name {
             throw APIError.badRequest("Namespace name does not match request path")
@@ -60,23 +60,19 @@ extension CaravanAPI {
         let description = body.description ?? ""
         guard description.count <= 256 else { throw APIError.badRequest("namespace description longer than 256 characters") }
         let namespace = Namespace(name: name, description: description, quota: body.quota ?? "", meta: body.meta ?? [:])
-        let applied = try await submit(.namespaceUpsert([namespace]))
-        _ = try applied.result.get()
-        return Responses.empty(index: applied.index)
+        return try await submitAnsweringEmpty(.namespaceUpsert([namespace]))
     }
 
     /// `DELETE /v1/namespace/:name`: refused for `default` and while it holds a job.
     func deleteNamespace(name: String, _ request: Request) async throws -> Response {
         let caller = try await caller(request)
-        try caller.require(caller.isManagement)
+        try caller.requireManagement()
         let state = store.snapshot
         guard name != Namespace.defaultName else { throw APIError.badRequest(StateError.defaultNamespaceDelete.description) }
         guard state.namespace(name: name) != nil else { throw APIError(.notFound, "namespace not found") }
         if let job = state.firstJob(inNamespace: name) {
             throw APIError.badRequest(StateError.namespaceHasJobs(namespace: name, jobID: job.id).description)
         }
-        let applied = try await submit(.namespaceDelete([name]))
-        _ = try applied.result.get()
-        return Responses.empty(index: applied.index)
+        return try await submitAnsweringEmpty(.namespaceDelete([name]))
     }
 }

@@ -12,14 +12,14 @@ struct SecretDigest: Hashable, Sendable {
     private let last: UInt64
 
     init(_ secret: String) {
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (position, byte) in SHA256.hash(data: Array(secret.utf8)).enumerated() {
-            words[position / 8] = words[position / 8] << 8 | UInt64(byte)
+        // The digest's bytes as four words, in the machine's byte order: they are only compared
+        // and hashed in memory, never written to a log or a snapshot, so the order does not matter.
+        (high, middle, low, last) = SHA256.hash(data: Array(secret.utf8)).withUnsafeBytes { bytes in
+            (
+                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            )
         }
-        high = words[0]
-        middle = words[1]
-        low = words[2]
-        last = words[3]
     }
 
     /// Whether two secrets are equal, in time that depends only on their lengths.
