@@ -301,23 +301,25 @@ struct SimulatedCluster {
             let key = random.below(keys)
             nextValue += 1
             let isAdmin = adminWrites && random.chance(20)
-            let isJob = isAdmin || random.chance(10)
-            let command =
-                isAdmin
-                ? Workload.adminWrite(&random, time: time)
-                : isJob
-                    ? Workload.pluginJob(role: Workload.roles[random.below(3)], count: 1 + random.below(3), time: time)
-                    : Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
-            if isAdmin { report.adminWritesProposed += 1 }
+            let isJob = !isAdmin && random.chance(10)
+            let command: Command
+            if isAdmin {
+                command = Workload.adminWrite(&random, time: time)
+            } else if isJob {
+                command = Workload.pluginJob(role: Workload.roles[random.below(3)], count: 1 + random.below(3), time: time)
+            } else {
+                command = Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
+            }
             guard let (index, term) = servers[writer.server].propose(command.encoded()) else { continue }
             var operation: Int?
-            if !isJob {
+            if !isAdmin && !isJob {
                 operation = history.count
                 history.append(Operation(key: key, kind: .write(nextValue), call: tickClock()))
             }
             writer.pending = .init(operation: operation, server: writer.server, index: index, term: term, deadline: now + Self.requestTimeout)
             writer.pending?.mayBeRefused = isAdmin
             report.writesProposed += 1
+            if isAdmin { report.adminWritesProposed += 1 }
             let what = isAdmin ? "admin write" : isJob ? "plugin job" : "\(Workload.nodeID(key)) = \(nextValue)"
             trace.record("\(servers[writer.server].id) proposes \(index): \(what)")
         }
