@@ -12,6 +12,8 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonexistentNamespace(jobID: String, namespace: String)
     case namespaceHasJobs(namespace: String, jobID: String)
     case defaultNamespaceDelete
+    /// The command breaks an invariant of the state (see ``Command``'s `invariantViolation`).
+    case invalidCommand(String)
     /// An entry's bytes could not be decoded (written by a newer build, or corrupt): the state
     /// machine stops there rather than skip it, so that no replica diverges from the others.
     case halted(index: UInt64, reason: String)
@@ -27,6 +29,7 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .namespaceHasJobs(let namespace, let jobID):
             "namespace \"\(namespace)\" contains at least one job \"\(jobID)\". All jobs must be purged from the namespace before it can be deleted"
         case .defaultNamespaceDelete: "default namespace can not be deleted"
+        case .invalidCommand(let reason): "invalid command: \(reason)"
         case .halted(let index, let reason): "state machine halted at log index \(index): \(reason)"
         }
     }
@@ -90,6 +93,10 @@ public struct StateMachine: Sendable {
     /// Applies an already decoded command at `index`.
     public mutating func apply(index: UInt64, command: Command) -> AppliedEntry {
         precondition(index > state.index, "entries must be applied in increasing index order")
+        if let violation = command.invariantViolation {
+            state.index = index
+            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(.invalidCommand(violation)))
+        }
         // Move the state into the transaction so its tables are uniquely referenced and mutate in place.
         var transaction = Transaction(state: state, index: index)
         state = StateSnapshot()

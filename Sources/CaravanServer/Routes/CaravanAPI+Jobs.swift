@@ -146,7 +146,8 @@ extension Result where Failure == StateError {
         case .failure(let error):
             switch error {
             case .nodeNotFound, .aclTokenNotFound: throw APIError(.notFound, error.description)
-            case .nodeSecretMismatch, .aclBootstrapDone, .aclSecretInUse, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete:
+            case .nodeSecretMismatch, .aclBootstrapDone, .aclSecretInUse, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete,
+                .invalidCommand:
                 throw APIError.badRequest(error.description)
             case .halted: throw APIError.internalError(error.description)
             }

@@ -2,6 +2,10 @@ import CaravanModel
 
 /// The checks a job must pass before it is proposed. All problems are reported together.
 enum JobValidation {
+    /// The largest task group `Count` accepted. Nomad sets no bound of its own; Caravan keeps
+    /// counts within a 32-bit integer, which every Nomad client decodes.
+    static let maxGroupCount = Int(Int32.max)
+
     static func validate(_ job: Job) throws(APIError) {
         var problems: [String] = []
         if !Job.types.contains(job.type) { problems.append("Invalid job type: \"\(job.type)\"") }
@@ -16,6 +20,7 @@ enum JobValidation {
                 problems.append("Job task group \(position + 1) redefines '\(group.name)' from group \(position)")
             }
             if group.count < 0 { problems.append("\(label): Task group count can't be negative") }
+            if group.count > maxGroupCount { problems.append("\(label): Task group count can't be greater than \(maxGroupCount)") }
             if group.tasks.isEmpty { problems.append("\(label): Missing tasks for task group") }
             for task in group.tasks {
                 if task.name.isEmpty { problems.append("\(label): Task missing name") }

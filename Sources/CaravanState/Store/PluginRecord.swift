@@ -34,8 +34,8 @@ struct PluginRecord: Sendable {
         controllers.isEmpty && nodes.isEmpty && controllerJobs.isEmpty && nodeJobs.isEmpty
     }
 
-    var controllersExpected: Int { controllerJobs.values.reduce(0, +) }
-    var nodesExpected: Int { nodeJobs.values.reduce(0, +) }
+    var controllersExpected: Int { controllerJobs.values.saturatingSum() }
+    var nodesExpected: Int { nodeJobs.values.saturatingSum() }
 
     enum Role { case controller, node }
 

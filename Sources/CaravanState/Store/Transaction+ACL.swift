@@ -6,6 +6,10 @@ import HashTreeCollections
 extension Transaction {
     mutating func bootstrapACL(_ token: ACLToken) -> Result<CommandOutcome, StateError> {
         guard state.aclBootstrapIndex == 0 else { return .failure(.aclBootstrapDone(resetIndex: state.aclBootstrapIndex)) }
+        // Replacing a stored token here would leave its old secret pointing at it.
+        guard state.aclTokens[token.accessorID] == nil else {
+            return .failure(.invalidCommand("ACL token \(token.accessorID) already exists"))
+        }
         if let refusal = secretConflict(in: [token]) { return .failure(refusal) }
         state.aclBootstrapIndex = index
         return .success(.aclTokens([store(token, previous: nil)]))

@@ -39,7 +39,7 @@ struct Transaction {
             job.jobModifyIndex = previous.jobModifyIndex
             job.submitTime = previous.submitTime
         } else {
-            job.version = previous.map { $0.version + 1 } ?? 0
+            job.version = previous.map(\.version.saturatingSuccessor) ?? 0
             job.jobModifyIndex = index
             job.submitTime = registration.submitTime
         }
@@ -65,7 +65,7 @@ struct Transaction {
         var job = previous
         job.stop = true
         job.status = "dead"
-        job.version += 1
+        job.version = job.version.saturatingSuccessor
         job.modifyIndex = index
         job.jobModifyIndex = index
         job.submitTime = deregistration.time
@@ -98,8 +98,8 @@ struct Transaction {
             for task in group.tasks {
                 guard let config = task.csiPluginConfig else { continue }
                 var entry = result[config.id] ?? (nil, nil)
-                if config.runsController { entry.controllers = (entry.controllers ?? 0) + count }
-                if config.runsNode { entry.nodes = (entry.nodes ?? 0) + count }
+                if config.runsController { entry.controllers = (entry.controllers ?? 0).saturatingAdding(count) }
+                if config.runsNode { entry.nodes = (entry.nodes ?? 0).saturatingAdding(count) }
                 result[config.id] = entry
             }
         }
@@ -108,7 +108,7 @@ struct Transaction {
 
     private func schedulableNodes(in patterns: [String]) -> Int {
         state.schedulableNodes.reduce(0) { sum, entry in
-            patterns.contains { Glob.matches($0, entry.key) } ? sum + entry.value : sum
+            patterns.contains { Glob.matches($0, entry.key) } ? sum.saturatingAdding(entry.value) : sum
         }
     }
 
