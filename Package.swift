@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "caravan", targets: ["caravan"]),
         .executable(name: "caravan-bench", targets: ["CaravanBench"]),
+        .executable(name: "caravan-fuzz", targets: ["CaravanFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -123,6 +124,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CaravanFuzz",
+            dependencies: ["CaravanTestSupport"],
             swiftSettings: strict
         ),
         .target(
