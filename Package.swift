@@ -43,6 +43,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanAdmission",
+            dependencies: ["CaravanACL", "CaravanModel", "CaravanState"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanRaft",
             swiftSettings: strict
         ),
@@ -69,6 +74,7 @@ let package = Package(
             name: "CaravanServer",
             dependencies: [
                 "CaravanACL",
+                "CaravanAdmission",
                 "CaravanDurability",
                 "CaravanModel",
                 "CaravanState",
@@ -157,6 +163,7 @@ let package = Package(
         .testTarget(
             name: "CaravanServerTests",
             dependencies: [
+                "CaravanAdmission",
                 "CaravanServer",
                 "CaravanDurability",
                 "CaravanRaft",

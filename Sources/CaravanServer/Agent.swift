@@ -1,3 +1,4 @@
+import CaravanAdmission
 public import CaravanDurability
 import Foundation
 public import Hummingbird
@@ -14,11 +15,14 @@ public struct AgentConfiguration: Sendable {
     /// This server and how it finds its cluster; a standalone server by default.
     public var membership: ClusterMembership
     public var timing: ClusterTiming
+    /// Whether requests are checked against ACL tokens (`-acl-enabled`); off, every request is
+    /// allowed, as in Nomad.
+    public var aclEnabled: Bool
 
     public init(
         httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
         dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions(),
-        membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming()
+        membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming(), aclEnabled: Bool = false
     ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -27,6 +31,7 @@ public struct AgentConfiguration: Sendable {
         self.durability = durability
         self.membership = membership
         self.timing = timing
+        self.aclEnabled = aclEnabled
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -47,15 +52,16 @@ public struct Agent: Sendable {
 
     /// Starts the server: in memory, or recovered from the configured data directory.
     public init(configuration: AgentConfiguration) throws {
+        let admission = Admission(aclEnabled: configuration.aclEnabled)
         if let path = configuration.dataDirectory {
             let directory = try DataDirectory(path: path)
             let lock = try directory.lock()
             self.node = try ServerNode(
                 directory: directory, durability: configuration.durability, membership: configuration.membership,
-                timing: configuration.timing)
+                timing: configuration.timing, admission: admission, clock: configuration.api.clock)
             self.dataDirectoryLock = lock
         } else {
-            self.node = ServerNode()
+            self.node = ServerNode(admission: admission, clock: configuration.api.clock)
             self.dataDirectoryLock = nil
         }
         self.configuration = configuration

@@ -105,11 +105,9 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let timing = ClusterTiming(
             heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
-        var api = APIConfiguration()
-        api.aclEnabled = aclEnabled
         let configuration = AgentConfiguration(
-            httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
-            timing: timing)
+            httpHost: host, httpPort: port, dataDirectory: dataDirectory, durability: durability, membership: membership,
+            timing: timing, aclEnabled: aclEnabled)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)

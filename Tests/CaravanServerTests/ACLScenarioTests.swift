@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanModel
 import CaravanServer
 import CaravanState
@@ -168,7 +169,7 @@ struct ACLScenarioTests {
         _ = machine.apply(index: 3, command: .aclPolicyUpsert([ACLPolicy(name: "readers", rules: "namespace \"default\" { policy = \"read\" }")]))
         let token = ACLToken(accessorID: "a", secretID: "reader-secret", type: "client", policies: ["readers"], createTime: 1)
         _ = machine.apply(index: 4, command: .aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: false)))
-        try await TestAgent(node: ServerNode(readOnlyState: machine), aclEnabled: true).run { client in
+        try await TestAgent(node: ServerNode(readOnlyState: machine, admission: Admission(aclEnabled: true)), aclEnabled: true).run { client in
             let ids = try await client.send(.get, "/v1/jobs?namespace=*", token: "reader-secret", body: nil).array
                 .compactMap { ($0 as? [String: Any])?["ID"] as? String }
             #expect(ids == ["api"])

@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanModel
 import CaravanServer
 import CaravanState
@@ -15,12 +16,12 @@ struct TestAgent {
     let agent: Agent
 
     init(
-        maxBodySize: Int = 1 << 20, node: ServerNode = ServerNode(), aclEnabled: Bool = false,
+        maxBodySize: Int = 1 << 20, node: ServerNode? = nil, aclEnabled: Bool = false,
         clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }
     ) {
-        var api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
-        api.aclEnabled = aclEnabled
-        agent = Agent(node: node, configuration: AgentConfiguration(api: api))
+        let api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
+        let node = node ?? ServerNode(admission: Admission(aclEnabled: aclEnabled), clock: clock)
+        agent = Agent(node: node, configuration: AgentConfiguration(api: api, aclEnabled: aclEnabled))
     }
 
     var store: StateStoreView { StateStoreView(agent: agent) }

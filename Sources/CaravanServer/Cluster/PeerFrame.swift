@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanRaft
 
 /// A request a follower hands to the leader: a write, a membership change or a transfer.
@@ -16,6 +17,8 @@ enum ForwardResult: Sendable, Hashable {
     /// The leader lost its leadership before the write committed; it may or may not apply.
     case leadershipLost
     case failed(String)
+    /// The leader refused to propose the write: invalid, not allowed, or about a missing object.
+    case refused(AdmissionError)
 }
 
 /// A server introducing itself to the servers it was told to join, and their answer: who they
@@ -31,12 +34,25 @@ struct Hello: Sendable, Hashable {
     var isReply: Bool
 }
 
-/// Everything servers send each other over the peer transport.
+/// Everything servers send each other over the peer transport. Every frame names its sender,
+/// which the connection it arrives on must keep naming (see ``PeerConnectionIdentity``).
 enum PeerFrame: Sendable {
     case raft(Message)
-    case forward(requestID: UInt64, from: NodeID, operation: ForwardedOperation)
-    case forwardResult(requestID: UInt64, result: ForwardResult)
+    /// A follower's operation for the leader, with the credentials of the request behind it:
+    /// the leader authorizes it as if the request had reached its own API.
+    case forward(requestID: UInt64, from: NodeID, operation: ForwardedOperation, credentials: WriteCredentials)
+    case forwardResult(requestID: UInt64, from: NodeID, result: ForwardResult)
     case hello(Hello)
+
+    /// The server that sent the frame.
+    var sender: NodeID {
+        switch self {
+        case .raft(let message): message.from
+        case .forward(_, let from, _, _): from
+        case .forwardResult(_, let from, _): from
+        case .hello(let hello): hello.server.id
+        }
+    }
 }
 
 /// A frame that did not decode.
@@ -50,10 +66,12 @@ extension PeerFrame {
         switch self {
         case .raft(let message):
             return [0] + message.encoded()
-        case .forward(let requestID, let from, let operation):
+        case .forward(let requestID, let from, let operation, let credentials):
             writer.byte(1)
             writer.uint64(requestID)
             writer.uint64(from)
+            writer.bytes(Array(credentials.secret.utf8))
+            writer.byte(credentials.policyOverride ? 1 : 0)
             switch operation {
             case .command(let data):
                 writer.byte(0)
@@ -71,9 +89,10 @@ extension PeerFrame {
                 writer.byte(4)
                 writer.uint64(id)
             }
-        case .forwardResult(let requestID, let result):
+        case .forwardResult(let requestID, let from, let result):
             writer.byte(2)
             writer.uint64(requestID)
+            writer.uint64(from)
             switch result {
             case .applied(let index):
                 writer.byte(0)
@@ -85,6 +104,10 @@ extension PeerFrame {
                 writer.bytes(Array(reason.utf8))
             case .leadershipLost:
                 writer.byte(3)
+            case .refused(let error):
+                writer.byte(4)
+                writer.byte(error.kind.rawValue)
+                writer.bytes(Array(error.message.utf8))
             }
         case .hello(let hello):
             writer.byte(3)
@@ -106,6 +129,8 @@ extension PeerFrame {
         case 1:
             let requestID = try reader.uint64()
             let from = try reader.uint64()
+            let secret = String(decoding: try reader.bytes(), as: UTF8.self)
+            let credentials = WriteCredentials(secret: secret, policyOverride: try reader.byte() == 1)
             let operation: ForwardedOperation
             switch try reader.byte() {
             case 0: operation = .command(try reader.bytes())
@@ -119,18 +144,24 @@ extension PeerFrame {
             case 4: operation = .transferLeadership(try reader.uint64())
             default: throw PeerFrameError(description: "unknown forwarded operation")
             }
-            self = .forward(requestID: requestID, from: from, operation: operation)
+            self = .forward(requestID: requestID, from: from, operation: operation, credentials: credentials)
         case 2:
             let requestID = try reader.uint64()
+            let from = try reader.uint64()
             let result: ForwardResult
             switch try reader.byte() {
             case 0: result = .applied(try reader.uint64())
             case 1: result = .notLeader
             case 2: result = .failed(String(decoding: try reader.bytes(), as: UTF8.self))
             case 3: result = .leadershipLost
+            case 4:
+                guard let kind = AdmissionError.Kind(rawValue: try reader.byte()) else {
+                    throw PeerFrameError(description: "unknown refusal kind")
+                }
+                result = .refused(AdmissionError(kind, String(decoding: try reader.bytes(), as: UTF8.self)))
             default: throw PeerFrameError(description: "unknown forward result")
             }
-            self = .forwardResult(requestID: requestID, result: result)
+            self = .forwardResult(requestID: requestID, from: from, result: result)
         case 3:
             let flags = try reader.byte()
             guard let server = try Configuration(decoding: try reader.bytes()).servers.first else {
@@ -141,6 +172,7 @@ extension PeerFrame {
         default:
             throw PeerFrameError(description: "unknown frame tag \(tag)")
         }
+        guard reader.position == bytes.count else { throw PeerFrameError(description: "\(bytes.count - reader.position) bytes after the frame") }
     }
 }
 

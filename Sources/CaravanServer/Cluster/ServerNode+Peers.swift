@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanRaft
 import CaravanState
 
@@ -19,16 +20,50 @@ extension ServerNode {
         switch frame {
         case .raft(let message):
             enqueue(.message(message))
-        case .forward(let requestID, let from, let operation):
-            if raft.role == .leader {
-                enqueue(.forwarded(from: from, requestID: requestID, operation: operation))
-            } else if let peer = addressBook[from] {
-                send(.forwardResult(requestID: requestID, result: .notLeader), to: peer)
+        case .forward(let requestID, let from, let operation, let credentials):
+            let result: ForwardResult
+            if raft.role != .leader {
+                result = .notLeader
+            } else {
+                switch admit(operation, credentials: credentials) {
+                case .success(let checked):
+                    enqueue(.forwarded(from: from, requestID: requestID, operation: checked))
+                    return
+                case .failure(let refusal):
+                    result = .refused(refusal)
+                }
             }
-        case .forwardResult(let requestID, let result):
-            answer(requestID, result)
+            if let peer = addressBook[from] { send(.forwardResult(requestID: requestID, from: raft.id, result: result), to: peer) }
+        case .forwardResult(let requestID, let from, let result):
+            answer(requestID, from: from, result)
         case .hello(let hello):
             meet(hello)
+        }
+    }
+
+    /// The leader's checks of an operation a follower forwarded, against its own state, as if
+    /// the request behind it had reached this server's API: a command must decode (in a format
+    /// this build knows), be valid and be allowed for the credentials; it is proposed re-encoded
+    /// in this build's format, never as the bytes that came in. A membership change or transfer
+    /// needs `operator:write`.
+    func admit(_ operation: ForwardedOperation, credentials: WriteCredentials) -> Result<ForwardedOperation, AdmissionError> {
+        do throws(AdmissionError) {
+            switch operation {
+            case .command(let data):
+                let command: Command
+                do {
+                    command = try Command(decoding: data)
+                } catch {
+                    throw .invalid("the leader cannot decode the command: \(error.description)")
+                }
+                try admission.check(command, credentials: credentials, in: machine.state, now: clock())
+                return .success(.command(command.encoded()))
+            case .configuration, .transferLeadership:
+                try admission.checkOperatorWrite(credentials: credentials, in: machine.state, now: clock())
+                return .success(operation)
+            }
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -76,7 +76,7 @@ extension ServerNode {
                 origins.append((from, requestID))
             case .forwarded(let from, let requestID, let operation):
                 let result = carryOut(operation)
-                if let peer = addressBook[from] { send(.forwardResult(requestID: requestID, result: result), to: peer) }
+                if let peer = addressBook[from] { send(.forwardResult(requestID: requestID, from: raft.id, result: result), to: peer) }
             case .local(let operation, let waiter):
                 let result = carryOut(operation)
                 waiter?.resume(returning: result)
@@ -104,7 +104,7 @@ extension ServerNode {
         } catch {
             for waiter in waiters { waiter.resume(throwing: SubmitError.noLeader) }
             for case let origin? in origins {
-                if let peer = addressBook[origin.from] { send(.forwardResult(requestID: origin.requestID, result: .notLeader), to: peer) }
+                if let peer = addressBook[origin.from] { send(.forwardResult(requestID: origin.requestID, from: raft.id, result: .notLeader), to: peer) }
             }
         }
     }
@@ -143,7 +143,7 @@ extension ServerNode {
         proposals = [:]
         for (_, origin) in forwarded {
             if let peer = addressBook[origin.from] {
-                send(.forwardResult(requestID: origin.requestID, result: .leadershipLost), to: peer)
+                send(.forwardResult(requestID: origin.requestID, from: raft.id, result: .leadershipLost), to: peer)
             }
         }
         forwarded = [:]
@@ -179,7 +179,7 @@ extension ServerNode {
             }
             if let origin = forwarded.removeValue(forKey: entry.index), let peer = addressBook[origin.from] {
                 let result: ForwardResult = origin.term == entry.term ? .applied(entry.index) : .leadershipLost
-                send(.forwardResult(requestID: origin.requestID, result: result), to: peer)
+                send(.forwardResult(requestID: origin.requestID, from: raft.id, result: result), to: peer)
             }
             remember(applied)
         }

@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanRaft
 import CaravanState
 
@@ -5,7 +6,11 @@ import CaravanState
 /// forwarded to it from a follower, each waiting at most the leader wait.
 extension ServerNode {
     /// Commits `command` through the leader and applies it; returns what applying it did here.
-    public func submit(_ command: Command) async throws(SubmitError) -> AppliedEntry {
+    ///
+    /// This server proposes `command` as it is if it leads (the caller has checked it); a
+    /// follower forwards it with `credentials`, and the leader checks it (``Admission``) before
+    /// proposing it.
+    public func submit(_ command: Command, credentials: WriteCredentials = .anonymous) async throws(SubmitError) -> AppliedEntry {
         guard !readOnly else { throw .readOnly }
         let data = command.encoded()
         let deadline = ContinuousClock.now + timing.leaderWait
@@ -21,12 +26,14 @@ extension ServerNode {
                     throw .storage(String(describing: error))
                 }
             }
-            switch try await forwardToLeader(.command(data), until: deadline) {
+            switch try await forwardToLeader(.command(data), credentials: credentials, until: deadline) {
             case .applied(let index):
                 await waitUntilApplied(index)
                 return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
             case .failed(let reason):
                 throw .storage(reason)
+            case .refused(let error):
+                throw .refused(error)
             case .leadershipLost:
                 throw .leadershipLost
             case .notLeader:
@@ -35,17 +42,18 @@ extension ServerNode {
         }
     }
 
-    /// Carries out a membership change or a leadership transfer on the leader.
-    public func changeMembership(_ operation: ConfigurationChange) async throws(SubmitError) {
-        try await runOnLeader(.configuration(operation))
+    /// Carries out a membership change or a leadership transfer on the leader; a follower
+    /// forwards it with `credentials`, which the leader checks for `operator:write`.
+    public func changeMembership(_ operation: ConfigurationChange, credentials: WriteCredentials = .anonymous) async throws(SubmitError) {
+        try await runOnLeader(.configuration(operation), credentials: credentials)
     }
 
     /// Hands leadership to `target`; returns once the transfer has started.
-    public func transferLeadership(to target: NodeID) async throws(SubmitError) {
-        try await runOnLeader(.transferLeadership(target))
+    public func transferLeadership(to target: NodeID, credentials: WriteCredentials = .anonymous) async throws(SubmitError) {
+        try await runOnLeader(.transferLeadership(target), credentials: credentials)
     }
 
-    func runOnLeader(_ operation: ForwardedOperation) async throws(SubmitError) {
+    func runOnLeader(_ operation: ForwardedOperation, credentials: WriteCredentials) async throws(SubmitError) {
         guard !readOnly else { throw .readOnly }
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
@@ -53,7 +61,7 @@ extension ServerNode {
             if raft.role == .leader {
                 result = await withCheckedContinuation { enqueue(.local(operation, $0)) }
             } else {
-                result = try await forwardToLeader(operation, until: deadline)
+                result = try await forwardToLeader(operation, credentials: credentials, until: deadline)
             }
             switch result {
             case .applied(let index):
@@ -61,6 +69,8 @@ extension ServerNode {
                 return
             case .failed(let reason):
                 throw .rejected(reason)
+            case .refused(let error):
+                throw .refused(error)
             case .leadershipLost:
                 throw .leadershipLost
             case .notLeader:
@@ -90,8 +100,8 @@ extension ServerNode {
     }
 
     /// Sends `operation` to the leader and waits for its answer, until `deadline`.
-    func forwardToLeader(_ operation: ForwardedOperation, until deadline: ContinuousClock.Instant) async throws(SubmitError)
-        -> ForwardResult
+    func forwardToLeader(_ operation: ForwardedOperation, credentials: WriteCredentials, until deadline: ContinuousClock.Instant)
+        async throws(SubmitError) -> ForwardResult
     {
         guard try await waitForLeader(until: deadline) else { throw .noLeader }
         if raft.role == .leader { return .notLeader }
@@ -100,7 +110,7 @@ extension ServerNode {
         nextRequestID += 1
         let isWrite = if case .command = operation { true } else { false }
         let result = await request(requestID, leader: leader.id, isWrite: isWrite, until: deadline) {
-            send(.forward(requestID: requestID, from: raft.id, operation: operation), to: leader)
+            send(.forward(requestID: requestID, from: raft.id, operation: operation, credentials: credentials), to: leader)
         }
         if case .notLeader = result, ContinuousClock.now >= deadline { throw .noLeader }
         return result
@@ -126,6 +136,13 @@ extension ServerNode {
 
     func answer(_ requestID: UInt64, _ result: ForwardResult) {
         pendingRequests.removeValue(forKey: requestID)?.waiter.resume(returning: result)
+    }
+
+    /// Answers a request with what server `from` said of it, if `from` is the leader the request
+    /// went to; anyone else's answer is ignored.
+    func answer(_ requestID: UInt64, from: NodeID, _ result: ForwardResult) {
+        guard pendingRequests[requestID]?.leader == from else { return }
+        answer(requestID, result)
     }
 
     /// Answers the requests sent to a leader that is no longer the leader.

@@ -1,7 +1,9 @@
+public import CaravanAdmission
 public import CaravanDurability
 public import CaravanRaft
 public import CaravanState
 import CaravanStorage
+import Foundation
 import Synchronization
 
 /// Why a write (or a read that must see the leader's state) could not be carried out.
@@ -18,6 +20,9 @@ public enum SubmitError: Error, Sendable, CustomStringConvertible {
     case leadershipLost
     /// A membership change or transfer was refused.
     case rejected(String)
+    /// The write was refused before it was proposed (by this server or by the leader): invalid,
+    /// not allowed, or about a missing object.
+    case refused(AdmissionError)
 
     public var description: String {
         switch self {
@@ -26,6 +31,7 @@ public enum SubmitError: Error, Sendable, CustomStringConvertible {
         case .noLeader: "No cluster leader"
         case .leadershipLost: "leadership lost while committing"
         case .rejected(let reason): reason
+        case .refused(let error): error.message
         }
     }
 }
@@ -61,6 +67,11 @@ public actor ServerNode {
     /// dropped; 0 after a clean stop.
     public nonisolated let recoveredTornBytes: Int
     public nonisolated let membership: ClusterMembership
+    /// What a write must pass before it is proposed: run by the API on the server a request
+    /// reaches, and by the leader on every write a follower forwards.
+    public nonisolated let admission: Admission
+    /// Unix nanoseconds now, for the leader's checks of forwarded writes (token expiry).
+    nonisolated let clock: @Sendable () -> Int64
     let timing: ClusterTiming
     let status = Mutex(ClusterStatus())
 
@@ -120,17 +131,18 @@ public actor ServerNode {
     // MARK: Starting
 
     /// A server whose log lives in memory and which is a cluster of its own (`caravan agent -dev`).
-    public init() {
+    public init(admission: Admission = Admission(aclEnabled: false), clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock) {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), state: StateSnapshot(), snapshot: nil, entries: [],
             hardState: HardState(), persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: false)
+            durability: DurabilityOptions(), readOnly: false, admission: admission, clock: clock)
     }
 
     /// A server recovered from `directory`: its newest usable snapshot, its log and its vote.
     public init(
         directory: DataDirectory, durability: DurabilityOptions = DurabilityOptions(), membership: ClusterMembership = .standalone(),
-        timing: ClusterTiming = ClusterTiming()
+        timing: ClusterTiming = ClusterTiming(), admission: Admission = Admission(aclEnabled: false),
+        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock
     ) throws(RecoveryError) {
         let recovery = try directory.recoverForRaft(options: durability.wal)
         let snapshot = recovery.snapshot.map {
@@ -141,23 +153,26 @@ public actor ServerNode {
             membership: membership, timing: timing, state: recovery.state, snapshot: snapshot, entries: recovery.entries,
             hardState: HardState(term: vote?.term ?? 0, vote: vote.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0),
             persistence: RaftPersistence(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: vote),
-            durability: durability, readOnly: false, recoveredTornBytes: recovery.log.recoveredTornBytes)
+            durability: durability, readOnly: false, admission: admission, clock: clock,
+            recoveredTornBytes: recovery.log.recoveredTornBytes)
     }
 
     /// A server that serves `machine`'s state and refuses writes (`caravan replay --serve`).
-    public init(readOnlyState machine: StateMachine) {
+    public init(readOnlyState machine: StateMachine, admission: Admission = Admission(aclEnabled: false)) {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), state: machine.state, snapshot: nil, entries: [],
             hardState: HardState(), persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: true)
+            durability: DurabilityOptions(), readOnly: true, admission: admission, clock: ServerNode.wallClock)
     }
 
     private init(
         membership: ClusterMembership, timing: ClusterTiming, state: StateSnapshot, snapshot: Snapshot?, entries: [LogEntry],
         hardState: HardState, persistence: RaftPersistence, durability: DurabilityOptions, readOnly: Bool,
-        recoveredTornBytes: Int = 0
+        admission: Admission, clock: @escaping @Sendable () -> Int64, recoveredTornBytes: Int = 0
     ) {
         self.membership = membership
+        self.admission = admission
+        self.clock = clock
         self.timing = timing
         self.recoveredTornBytes = recoveredTornBytes
         self.persistence = persistence
@@ -263,6 +278,12 @@ public actor ServerNode {
 
     /// Whether writes go to disk.
     public nonisolated var isDurable: Bool { persistence.isDurable }
+
+    /// Whether this server serves a replay and refuses every write.
+    public nonisolated var isReadOnly: Bool { readOnly }
+
+    /// Unix nanoseconds now, from the system's wall clock.
+    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }
 
     func refreshStatus() {
         abandonRequestsToFormerLeaders()

@@ -1,3 +1,4 @@
+public import CaravanAdmission
 public import HTTPTypes
 
 /// An error answered to the client as Nomad answers it: a status code and a plain-text body.
@@ -31,7 +32,17 @@ extension APIError {
         switch error {
         case .readOnly: self.init(.forbidden, error.description)
         case .rejected(let reason): self.init(.badRequest, reason)
+        case .refused(let refusal): self.init(refusal)
         default: self.init(.internalServerError, error.description)
+        }
+    }
+
+    /// A write refused before it was proposed: 400, 403 or 404 with the reason.
+    init(_ error: AdmissionError) {
+        switch error.kind {
+        case .invalid: self.init(.badRequest, error.message)
+        case .forbidden: self.init(.forbidden, error.message)
+        case .notFound: self.init(.notFound, error.message)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CaravanACL
+import CaravanAdmission
 import CaravanModel
 import CaravanState
 import Foundation
@@ -20,14 +21,11 @@ public struct APIConfiguration: Sendable {
     /// Whether reads with `?index=` wait for a change. A replay's state never changes, so it
     /// answers them at once.
     public var blockingQueries = true
-    /// Whether requests are checked against ACL tokens (`-acl-enabled`); off, every request is
-    /// allowed, as in Nomad.
-    public var aclEnabled = false
 
     public init(
         maxBodySize: Int = 4 << 20, leaderAddress: String = "127.0.0.1:4647", nodeName: String = "caravan-dev",
         region: String = "global", datacenter: String = "dc1",
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }
+        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock
     ) {
         self.maxBodySize = maxBodySize
         self.leaderAddress = leaderAddress
@@ -48,9 +46,11 @@ public struct CaravanAPI: HTTPResponder {
     let configuration: APIConfiguration
     let lists = ListEncoder()
     let responses = ResponseCache()
-    let acls = ACLResolver()
 
     var store: StateStore { node.store }
+
+    /// Whether requests are checked against ACL tokens (the server's `-acl-enabled`).
+    var aclEnabled: Bool { node.admission.aclEnabled }
 
     public init(node: ServerNode, configuration: APIConfiguration = APIConfiguration()) {
         self.node = node
@@ -111,7 +111,7 @@ public struct CaravanAPI: HTTPResponder {
         case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             try await caller(request).require(\.allowsNodeWrite)
-            return try await purgeNode(id: segments[1])
+            return try await purgeNode(id: segments[1], request)
         case (3, "node") where segments[2] == "status" && !segments[1].isEmpty:
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             try await caller(request).require(\.allowsNodeWrite)
@@ -159,11 +159,11 @@ public struct CaravanAPI: HTTPResponder {
         case (3, "operator") where segments[1] == "raft" && segments[2] == "peer":
             guard method == .delete || method == .put || method == .post else { throw APIError.invalidMethod }
             try await caller(request).require(\.allowsOperatorWrite)
-            return try await method == .delete ? removePeer(query) : addPeer(query)
+            return try await method == .delete ? removePeer(query, request) : addPeer(query, request)
         case (3, "operator") where segments[1] == "raft" && segments[2] == "transfer-leadership":
             guard method == .put || method == .post else { throw APIError.invalidMethod }
             try await caller(request).require(\.allowsOperatorWrite)
-            return try await transferLeadership(query)
+            return try await transferLeadership(query, request)
         case (2, "agent") where segments[1] == "self":
             guard method == .get else { throw APIError.invalidMethod }
             try await caller(request).require(\.allowsAgentRead)
@@ -214,19 +214,27 @@ public struct CaravanAPI: HTTPResponder {
         }
     }
 
-    /// Proposes `command` and waits until it is committed and applied.
-    func submit(_ command: Command) async throws -> AppliedEntry {
+    /// Checks `command` for the request's caller against this server's state (``Admission``:
+    /// validation, then the token's rights), proposes it and waits until it is committed and
+    /// applied. A follower forwards it with the caller's token, and the leader checks it again.
+    func submit(_ command: Command, _ request: Request, policyOverride: Bool = false) async throws -> AppliedEntry {
+        guard !node.isReadOnly else { throw APIError(SubmitError.readOnly) }
+        let credentials = WriteCredentials(secret: TokenHeader.secret(of: request.headers), policyOverride: policyOverride)
         do {
-            return try await node.submit(command)
-        } catch {
+            try await catchUpForUnknownToken(credentials.secret)
+            try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+            return try await node.submit(command, credentials: credentials)
+        } catch let error as AdmissionError {
+            throw APIError(error)
+        } catch let error as SubmitError {
             throw APIError(error)
         }
     }
 
     /// Proposes `command` and answers, once it is applied, with an empty 200 (as Nomad answers
     /// the ACL and namespace writes).
-    func submitAnsweringEmpty(_ command: Command) async throws -> Response {
-        let applied = try await submit(command)
+    func submitAnsweringEmpty(_ command: Command, _ request: Request) async throws -> Response {
+        let applied = try await submit(command, request)
         _ = try applied.result.get()
         return Responses.empty(index: applied.index)
     }
@@ -244,27 +252,32 @@ public struct CaravanAPI: HTTPResponder {
     /// Who is asking, and what they may do: the request's token resolved against this server's
     /// state. `403 Permission denied` for an unknown token.
     func caller(_ request: Request) async throws -> Caller {
-        guard configuration.aclEnabled else { return .unrestricted }
+        guard aclEnabled else { return .unrestricted }
         let (token, state) = try await resolveToken(request)
-        return Caller(token: token, acl: acls.acl(for: token, in: state), policiesIndex: state.tableIndex(.aclPolicies))
+        return Caller(token: token, acl: node.admission.tokens.acl(for: token, in: state), policiesIndex: state.tableIndex(.aclPolicies))
     }
 
     /// The request's token, and the state it was found in.
     ///
-    /// A write is checked against the tokens and policies the leader had committed when it
-    /// arrived: a follower catches up first (ReadIndex), so a token deleted a moment ago on the
-    /// leader cannot still write through it. A read is checked against this server's state, but
-    /// a token it does not know may have been created moments ago: it catches up once before
-    /// refusing it.
+    /// A request is checked against this server's state, but a token it does not know may have
+    /// been created moments ago: it catches up with the leader once (ReadIndex) before refusing
+    /// it. A write is checked again by the leader, against the leader's state, so a token deleted
+    /// on the leader cannot write through a follower that has not heard of the deletion yet.
     func resolveToken(_ request: Request) async throws -> (ACLToken, StateSnapshot) {
-        let secret = ACLResolver.secret(of: request.headers)
-        if request.method != .get { try await readThroughLeader() }
-        var state = store.snapshot
-        if request.method == .get, !secret.isEmpty, state.aclToken(secretID: secret) == nil {
-            try? await readThroughLeader()
-            state = store.snapshot
+        let secret = TokenHeader.secret(of: request.headers)
+        try await catchUpForUnknownToken(secret)
+        let state = store.snapshot
+        do {
+            return (try node.admission.tokens.token(secret: secret, in: state, now: configuration.clock()), state)
+        } catch {
+            throw APIError(error)
         }
-        return (try acls.token(secret: secret, in: state, now: configuration.clock()), state)
+    }
+
+    /// Catches up with the leader once if ACLs are on and this server does not know `secret`.
+    private func catchUpForUnknownToken(_ secret: String) async throws {
+        guard aclEnabled, !secret.isEmpty, store.snapshot.aclToken(secretID: secret) == nil else { return }
+        try? await readThroughLeader()
     }
 
     /// The request namespace (`?namespace=`, default `default`).

@@ -87,7 +87,7 @@ extension CaravanAPI {
                 return try await upsertACLPolicy(name: segments[2], request)
             case .delete:
                 try caller.requireManagement()
-                return try await submitAnsweringEmpty(.aclPolicyDelete([segments[2]]))
+                return try await submitAnsweringEmpty(.aclPolicyDelete([segments[2]]), request)
             default: throw APIError.invalidMethod
             }
         case (2, "tokens"):
@@ -122,7 +122,7 @@ extension CaravanAPI {
                 return try await upsertACLToken(accessorID: segments[2], request)
             case .delete:
                 try caller.requireManagement()
-                return try await submitAnsweringEmpty(.aclTokenDelete([segments[2]]))
+                return try await submitAnsweringEmpty(.aclTokenDelete([segments[2]]), request)
             default: throw APIError.invalidMethod
             }
         default:
@@ -134,16 +134,12 @@ extension CaravanAPI {
     private static func newID() -> String { UUID().uuidString.lowercased() }
 
     private func requireACLs() throws(APIError) {
-        guard configuration.aclEnabled else { throw APIError.aclDisabled }
+        guard aclEnabled else { throw APIError.aclDisabled }
     }
 
     /// `PUT /v1/acl/bootstrap`: the first management token, once.
     private func bootstrapACL(_ request: Request) async throws -> Response {
         let body = try await decodeOptionalBody(request, as: ACLBootstrapRequest.self)
-        let state = store.snapshot
-        guard state.aclBootstrapIndex == 0 else {
-            throw APIError.badRequest(StateError.aclBootstrapDone(resetIndex: state.aclBootstrapIndex).description)
-        }
         var secret = Self.newID()
         if let given = body?.bootstrapSecret, !given.isEmpty {
             guard UUID(uuidString: given) != nil else { throw APIError.badRequest("invalid bootstrap secret: must be a UUID") }
@@ -153,7 +149,7 @@ extension CaravanAPI {
             accessorID: Self.newID(), secretID: secret, name: "Bootstrap Token", type: ACLToken.management,
             global: true, createTime: configuration.clock()
         )
-        let applied = try await submit(.aclBootstrap(token))
+        let applied = try await submit(.aclBootstrap(token), request)
         guard case .aclTokens(let stored) = try applied.result.get(), let created = stored.first else {
             throw APIError.internalError("unexpected outcome")
         }
@@ -192,16 +188,8 @@ extension CaravanAPI {
     private func upsertACLPolicy(name: String, _ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: ACLPolicyRequest.self)
         guard body.name == name else { throw APIError.badRequest("ACL policy name does not match request path") }
-        guard Namespace.isValidName(name) else { throw APIError.badRequest("invalid ACL policy name \"\(name)\"") }
-        let description = body.description ?? ""
-        guard description.count <= 256 else { throw APIError.badRequest("ACL policy description longer than 256 characters") }
-        let rules = body.rules ?? ""
-        do {
-            _ = try ACLRulesParser.parse(rules)
-        } catch {
-            throw APIError.badRequest("Failed to parse ACL policy: \(error.description)")
-        }
-        return try await submitAnsweringEmpty(.aclPolicyUpsert([ACLPolicy(name: name, description: description, rules: rules)]))
+        let policy = ACLPolicy(name: name, description: body.description ?? "", rules: body.rules ?? "")
+        return try await submitAnsweringEmpty(.aclPolicyUpsert([policy]), request)
     }
 
     /// `GET /v1/acl/tokens`: every token, without secrets.
@@ -261,26 +249,10 @@ extension CaravanAPI {
         token.type = body.type.flatMap { $0.isEmpty ? nil : $0 } ?? token.type
         token.policies = body.policies ?? (accessorID == nil ? [] : token.policies)
         token.global = body.global ?? token.global
-        try Self.validate(token, in: state)
-        let applied = try await submit(.aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: accessorID != nil)))
+        let applied = try await submit(.aclTokenUpsert(ACLTokenUpsert(tokens: [token], isUpdate: accessorID != nil)), request)
         guard case .aclTokens(let stored) = try applied.result.get(), let saved = stored.first else {
             throw APIError.internalError("unexpected outcome")
         }
         return Responses.json(saved, index: applied.index)
-    }
-
-    private static func validate(_ token: ACLToken, in state: StateSnapshot) throws(APIError) {
-        guard token.name.count <= 256 else { throw APIError.badRequest("token name longer than 256 characters") }
-        switch token.type {
-        case ACLToken.client:
-            guard !token.policies.isEmpty else { throw APIError.badRequest("client token missing policies") }
-            if let missing = token.policies.first(where: { state.aclPolicy(name: $0) == nil }) {
-                throw APIError.badRequest("cannot find policy \"\(missing)\"")
-            }
-        case ACLToken.management:
-            guard token.policies.isEmpty else { throw APIError.badRequest("management token cannot be associated with policies") }
-        default:
-            throw APIError.badRequest("token type must be client or management")
-        }
     }
 }

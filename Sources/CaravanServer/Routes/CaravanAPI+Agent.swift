@@ -23,7 +23,7 @@ extension CaravanAPI {
                 "Version": .object(["Version": .string(Self.version), "VersionPrerelease": .string(""), "VersionMetadata": .string("")]),
                 "Server": .object(["Enabled": .bool(true), "BootstrapExpect": .int(1)]),
                 "Client": .object(["Enabled": .bool(false)]),
-                "ACL": .object(["Enabled": .bool(configuration.aclEnabled)]),
+                "ACL": .object(["Enabled": .bool(aclEnabled)]),
             ]),
             "member": .object([
                 "Name": .string("\(configuration.nodeName).\(configuration.region)"),

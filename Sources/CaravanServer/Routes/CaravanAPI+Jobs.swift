@@ -69,13 +69,8 @@ extension CaravanAPI {
         if let pathID, pathID != job.id { throw APIError.badRequest("Job ID does not match name") }
         job.namespace = Self.namespaceForJob(job: job.namespace, query: query["namespace"], body: body.namespace)
         job.canonicalize()
-        try authorizeRegistration(of: job, policyOverride: body.policyOverride ?? false, by: try await caller(request))
-        try JobValidation.validate(job)
-        guard store.snapshot.namespaceExists(job.namespace) else {
-            throw APIError.badRequest(StateError.nonexistentNamespace(jobID: job.id, namespace: job.namespace).description)
-        }
-
-        let applied = try await submit(.jobRegister(JobRegistration(job: job, submitTime: configuration.clock())))
+        let registration = JobRegistration(job: job, submitTime: configuration.clock())
+        let applied = try await submit(.jobRegister(registration), request, policyOverride: body.policyOverride ?? false)
         let outcome = try applied.result.get()
         guard case .jobRegistered(let jobModifyIndex) = outcome else { throw APIError.internalError("unexpected outcome") }
         let reply = WriteReply(
@@ -99,7 +94,7 @@ extension CaravanAPI {
         let caller = try await caller(request)
         try caller.require(anyOf: [.submitJob, purge ? .purgeJob : .deregisterJob], inNamespace: namespace(query))
         let command = JobDeregistration(namespace: namespace(query), jobID: id, purge: purge, time: configuration.clock())
-        let applied = try await submit(.jobDeregister(command))
+        let applied = try await submit(.jobDeregister(command), request)
         guard case .jobDeregistered(let jobModifyIndex) = try applied.result.get() else {
             throw APIError.internalError("unexpected outcome")
         }
@@ -112,21 +107,6 @@ extension CaravanAPI {
             index: applied.index
         )
         return Responses.json(reply, index: applied.index)
-    }
-
-    /// Nomad's checks for a job registration, in the job's own namespace: `submit-job` (or
-    /// `register-job`); `csi-register-plugin` if a task runs a CSI plugin; `csi-mount-volume` and
-    /// plugin `read` if a group mounts a CSI volume; `sentinel-override` with `PolicyOverride`.
-    func authorizeRegistration(of job: Job, policyOverride: Bool, by caller: Caller) throws(APIError) {
-        let namespace = job.namespace
-        try caller.require(anyOf: [.submitJob, .registerJob], inNamespace: namespace)
-        if !job.pluginTasks.isEmpty { try caller.require(.csiRegisterPlugin, inNamespace: namespace) }
-        let mountsCSIVolume = job.taskGroups.contains { group in group.volumes?.values.contains { $0.type == "csi" } ?? false }
-        if mountsCSIVolume {
-            try caller.require(.csiMountVolume, inNamespace: namespace)
-            try caller.require(\.allowsPluginRead)
-        }
-        if policyOverride { try caller.require(.sentinelOverride, inNamespace: namespace) }
     }
 
     /// Nomad's `namespaceForJob`: a non-default `?namespace=` wins, then the body's, then the job's.

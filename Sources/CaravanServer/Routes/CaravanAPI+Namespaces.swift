@@ -56,23 +56,14 @@ extension CaravanAPI {
         if let given = body.name, !given.isEmpty, given != name {
             throw APIError.badRequest("Namespace name does not match request path")
         }
-        guard Namespace.isValidName(name) else { throw APIError.badRequest("invalid namespace name \"\(name)\"") }
-        let description = body.description ?? ""
-        guard description.count <= 256 else { throw APIError.badRequest("namespace description longer than 256 characters") }
-        let namespace = Namespace(name: name, description: description, quota: body.quota ?? "", meta: body.meta ?? [:])
-        return try await submitAnsweringEmpty(.namespaceUpsert([namespace]))
+        let namespace = Namespace(name: name, description: body.description ?? "", quota: body.quota ?? "", meta: body.meta ?? [:])
+        return try await submitAnsweringEmpty(.namespaceUpsert([namespace]), request)
     }
 
     /// `DELETE /v1/namespace/:name`: refused for `default` and while it holds a job.
     func deleteNamespace(name: String, _ request: Request) async throws -> Response {
         let caller = try await caller(request)
         try caller.requireManagement()
-        let state = store.snapshot
-        guard name != Namespace.defaultName else { throw APIError.badRequest(StateError.defaultNamespaceDelete.description) }
-        guard state.namespace(name: name) != nil else { throw APIError(.notFound, "namespace not found") }
-        if let job = state.firstJob(inNamespace: name) {
-            throw APIError.badRequest(StateError.namespaceHasJobs(namespace: name, jobID: job.id).description)
-        }
-        return try await submitAnsweringEmpty(.namespaceDelete([name]))
+        return try await submitAnsweringEmpty(.namespaceDelete([name]), request)
     }
 }

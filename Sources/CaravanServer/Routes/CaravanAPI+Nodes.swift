@@ -48,22 +48,8 @@ extension CaravanAPI {
     func registerNode(_ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: NodeRegisterRequest.self)
         guard var node = body.node else { throw APIError.badRequest("missing node for client registration") }
-        guard !node.id.isEmpty else { throw APIError.badRequest("missing node ID for client registration") }
-        guard !node.secretID.isEmpty else { throw APIError.badRequest("missing secret ID for client registration") }
         node.canonicalize()
-        guard Node.statuses.contains(node.status) else { throw APIError.badRequest("invalid status for node") }
-        guard Node.eligibilities.contains(node.schedulingEligibility) else {
-            throw APIError.badRequest("invalid scheduling eligibility for node")
-        }
-        for (id, info) in Array(node.csiControllerPlugins) + Array(node.csiNodePlugins) {
-            guard !id.isEmpty, info.pluginID.isEmpty || info.pluginID == id else {
-                throw APIError.badRequest("CSI plugin fingerprint \"\(id)\" names plugin \"\(info.pluginID)\"")
-            }
-        }
-        if let existing = store.snapshot.node(id: node.id), !existing.secretID.isEmpty, existing.secretID != node.secretID {
-            throw APIError.badRequest(StateError.nodeSecretMismatch(node.id).description)
-        }
-        let applied = try await submit(.nodeRegister(NodeRegistration(node: node, time: configuration.clock())))
+        let applied = try await submit(.nodeRegister(NodeRegistration(node: node, time: configuration.clock())), request)
         guard case .nodeRegistered(let modifyIndex) = try applied.result.get() else { throw APIError.internalError("unexpected outcome") }
         return Responses.json(Self.nodeReply(modifyIndex: modifyIndex, index: applied.index), index: applied.index)
     }
@@ -71,19 +57,15 @@ extension CaravanAPI {
     /// `PUT /v1/node/:id/status`.
     func updateNodeStatus(id: String, _ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: NodeStatusRequest.self)
-        guard let status = body.status, Node.statuses.contains(status) else {
-            throw APIError.badRequest("invalid status for node")
-        }
-        guard store.snapshot.node(id: id) != nil else { throw APIError(.notFound, "node not found") }
-        let applied = try await submit(.nodeStatusUpdate(NodeStatusUpdate(nodeID: id, status: status, time: configuration.clock())))
+        guard let status = body.status else { throw APIError.badRequest("invalid status for node") }
+        let applied = try await submit(.nodeStatusUpdate(NodeStatusUpdate(nodeID: id, status: status, time: configuration.clock())), request)
         guard case .nodeUpdated(let modifyIndex) = try applied.result.get() else { throw APIError.internalError("unexpected outcome") }
         return Responses.json(Self.nodeReply(modifyIndex: modifyIndex, index: applied.index), index: applied.index)
     }
 
     /// `PUT|POST /v1/node/:id/purge`.
-    func purgeNode(id: String) async throws -> Response {
-        guard store.snapshot.node(id: id) != nil else { throw APIError(.notFound, "node not found") }
-        let applied = try await submit(.nodeDeregister(NodeDeregistration(nodeID: id, time: configuration.clock())))
+    func purgeNode(id: String, _ request: Request) async throws -> Response {
+        let applied = try await submit(.nodeDeregister(NodeDeregistration(nodeID: id, time: configuration.clock())), request)
         _ = try applied.result.get()
         return Responses.json(Self.nodeReply(modifyIndex: applied.index, index: applied.index), index: applied.index)
     }

@@ -1,3 +1,4 @@
+import CaravanAdmission
 import CaravanModel
 import CaravanRaft
 import Hummingbird
@@ -35,10 +36,10 @@ extension CaravanAPI {
     }
 
     /// `DELETE /v1/operator/raft/peer?id=` (or `?address=`): removes a server.
-    func removePeer(_ query: QueryParameters) async throws -> Response {
+    func removePeer(_ query: QueryParameters, _ request: Request) async throws -> Response {
         let server = try member(query)
         do {
-            try await node.changeMembership(.remove(server.id))
+            try await node.changeMembership(.remove(server.id), credentials: credentials(request))
         } catch {
             throw APIError(error)
         }
@@ -48,7 +49,7 @@ extension CaravanAPI {
     /// `PUT /v1/operator/raft/peer?id=NAME&address=RAFT&http_address=HTTP`: adds a server as a
     /// non-voter; the leader promotes it once it has caught up. (Caravan's: Nomad adds servers
     /// through gossip; a server started with `-join` is added the same way automatically.)
-    func addPeer(_ query: QueryParameters) async throws -> Response {
+    func addPeer(_ query: QueryParameters, _ request: Request) async throws -> Response {
         guard let name = query["id"], !name.isEmpty else { throw APIError.badRequest("missing id") }
         guard let address = query["address"], AgentConfiguration.parseAddress(address) != nil else {
             throw APIError.badRequest("missing or invalid address (HOST:PORT of the server's raft transport)")
@@ -56,7 +57,7 @@ extension CaravanAPI {
         let server = Server(
             id: Server.id(named: name), name: name, raftAddress: address, httpAddress: query["http_address"] ?? "", isVoter: false)
         do {
-            try await node.changeMembership(.addNonvoter(server))
+            try await node.changeMembership(.addNonvoter(server), credentials: credentials(request))
         } catch {
             throw APIError(error)
         }
@@ -64,14 +65,19 @@ extension CaravanAPI {
     }
 
     /// `PUT /v1/operator/raft/transfer-leadership?id=` (or `?address=`).
-    func transferLeadership(_ query: QueryParameters) async throws -> Response {
+    func transferLeadership(_ query: QueryParameters, _ request: Request) async throws -> Response {
         let server = try member(query)
         do {
-            try await node.transferLeadership(to: server.id)
+            try await node.transferLeadership(to: server.id, credentials: credentials(request))
         } catch {
             throw APIError(error)
         }
         return Responses.empty(index: node.clusterStatus.appliedIndex)
+    }
+
+    /// The request's token, for the leader to check `operator:write` again if this server forwards.
+    private func credentials(_ request: Request) -> WriteCredentials {
+        WriteCredentials(secret: TokenHeader.secret(of: request.headers))
     }
 
     /// A server's raft address; a server without peers (it has none) reports the configured RPC

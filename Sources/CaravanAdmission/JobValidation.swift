@@ -6,7 +6,7 @@ enum JobValidation {
     /// counts within a 32-bit integer, which every Nomad client decodes.
     static let maxGroupCount = Int(Int32.max)
 
-    static func validate(_ job: Job) throws(APIError) {
+    static func validate(_ job: Job) throws(AdmissionError) {
         var problems: [String] = []
         if !Job.types.contains(job.type) { problems.append("Invalid job type: \"\(job.type)\"") }
         if job.priority < 1 || job.priority > 100 { problems.append("Job priority must be between [1, 100]") }
@@ -34,7 +34,7 @@ enum JobValidation {
             }
         }
         guard problems.isEmpty else {
-            throw APIError.badRequest("Job validation failed: " + problems.joined(separator: "; "))
+            throw .invalid("Job validation failed: " + problems.joined(separator: "; "))
         }
     }
 }
