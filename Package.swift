@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +47,14 @@ let package = Package(
         .target(
             name: "CaravanAdmission",
             dependencies: ["CaravanACL", "CaravanModel", "CaravanState"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CaravanCertificates",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -75,6 +85,7 @@ let package = Package(
             dependencies: [
                 "CaravanACL",
                 "CaravanAdmission",
+                "CaravanCertificates",
                 "CaravanDurability",
                 "CaravanModel",
                 "CaravanState",
@@ -85,6 +96,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -103,6 +116,7 @@ let package = Package(
         .executableTarget(
             name: "caravan",
             dependencies: [
+                "CaravanCertificates",
                 "CaravanDurability",
                 "CaravanServer",
                 "CaravanSim",
@@ -138,7 +152,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "CaravanTestSupport", dependencies: ["CaravanModel", "CaravanRaft", "CaravanState"], path: "Tests/CaravanTestSupport",
+            name: "CaravanTestSupport", dependencies: ["CaravanCertificates", "CaravanModel", "CaravanRaft", "CaravanState"],
+            path: "Tests/CaravanTestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "CaravanDurabilityTests", dependencies: ["CaravanDurability", "CaravanRaft", "CaravanStorage"], swiftSettings: strict),

@@ -18,6 +18,11 @@ extension Raft {
         case .promote(let peer):
             guard let server = configuration.server(peer) else { throw .configuration("server \(peer) is not a member") }
             guard !server.isVoter else { throw .configuration("server \(server.name) is already a voter") }
+            // A voter that does not hold the log would count towards quorums it cannot serve: a
+            // server that was added but never came up must not be able to take a vote away.
+            guard let follower = progress[peer], follower.state == .replicate, follower.match >= log.committed else {
+                throw .configuration("server \(server.name) has not caught up with the log")
+            }
         case .remove(let peer):
             guard configuration.contains(peer) else { throw .configuration("server \(peer) is not a member") }
             guard configuration.voters != [peer] else { throw .configuration("cannot remove the last voter") }

@@ -18,11 +18,14 @@ public struct AgentConfiguration: Sendable {
     /// Whether requests are checked against ACL tokens (`-acl-enabled`); off, every request is
     /// allowed, as in Nomad.
     public var aclEnabled: Bool
+    /// The raft port's TLS and limits.
+    public var peers: PeerTransportOptions
 
     public init(
         httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
         dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions(),
-        membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming(), aclEnabled: Bool = false
+        membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming(), aclEnabled: Bool = false,
+        peers: PeerTransportOptions = PeerTransportOptions()
     ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -32,6 +35,7 @@ public struct AgentConfiguration: Sendable {
         self.membership = membership
         self.timing = timing
         self.aclEnabled = aclEnabled
+        self.peers = peers
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -58,7 +62,7 @@ public struct Agent: Sendable {
             let lock = try directory.lock()
             self.node = try ServerNode(
                 directory: directory, durability: configuration.durability, membership: configuration.membership,
-                timing: configuration.timing, admission: admission, clock: configuration.api.clock)
+                timing: configuration.timing, admission: admission, clock: configuration.api.clock, peers: configuration.peers)
             self.dataDirectoryLock = lock
         } else {
             self.node = ServerNode(admission: admission, clock: configuration.api.clock)

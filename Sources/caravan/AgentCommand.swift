@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaravanCertificates
 import CaravanDurability
 import CaravanRaft
 import CaravanServer
@@ -57,6 +58,20 @@ struct AgentCommand: AsyncParsableCommand {
         name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
     var aclEnabled = false
 
+    @Option(name: .customLong("region", withSingleDash: true), help: "The region; servers' certificates name server.<region>.nomad.")
+    var region = "global"
+
+    @Option(
+        name: .customLong("ca-cert", withSingleDash: true),
+        help: "PEM file of the CA that signs every server's certificate; with -cert-file and -key-file, the raft port speaks mutual TLS.")
+    var caCertificate: String?
+
+    @Option(name: .customLong("cert-file", withSingleDash: true), help: "PEM file of this server's certificate (naming server.<region>.nomad).")
+    var certificateFile: String?
+
+    @Option(name: .customLong("key-file", withSingleDash: true), help: "PEM file of this server certificate's private key.")
+    var keyFile: String?
+
     @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -87,6 +102,10 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("-election-timeout must be at least twice -heartbeat-interval (which is at least 5 ms)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+        let tlsFlags = [caCertificate, certificateFile, keyFile].compactMap { $0 }
+        guard tlsFlags.isEmpty || tlsFlags.count == 3 else { throw ValidationError("-ca-cert, -cert-file and -key-file go together") }
+        guard tlsFlags.isEmpty || raftAddress != nil else { throw ValidationError("-ca-cert, -cert-file and -key-file secure the raft port: they need -raft-addr") }
+        guard !region.isEmpty else { throw ValidationError("-region must not be empty") }
     }
 
     func run() async throws {
@@ -105,9 +124,20 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let timing = ClusterTiming(
             heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
+        var peers = PeerTransportOptions(logger: logger)
+        if let caCertificate, let certificateFile, let keyFile {
+            do {
+                peers.tls = try PeerTLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, region: region)
+            } catch {
+                logger.critical("caravan agent: cannot read the TLS files: \(error)")
+                throw ExitCode.failure
+            }
+        }
+        var api = APIConfiguration()
+        api.region = region
         let configuration = AgentConfiguration(
-            httpHost: host, httpPort: port, dataDirectory: dataDirectory, durability: durability, membership: membership,
-            timing: timing, aclEnabled: aclEnabled)
+            httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
+            timing: timing, aclEnabled: aclEnabled, peers: peers)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)
@@ -119,7 +149,18 @@ struct AgentCommand: AsyncParsableCommand {
             logger.notice("caravan agent: dropped \(agent.node.recoveredTornBytes) bytes of torn log tail (a write the last run never acknowledged)")
         }
         var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
-        if let raftAddress { mode += ", raft on \(raftAddress) as \(membership.server.name)" }
+        if let raftAddress {
+            mode += ", raft on \(raftAddress) as \(membership.server.name)"
+            if peers.tls != nil {
+                mode += " with mutual TLS (\(ClusterCertificates.serverName(region: region)))"
+            } else {
+                let warning =
+                    "caravan agent: the raft port \(raftAddress) is unauthenticated: anyone who can reach it can send raft traffic. "
+                    + "Give -ca-cert, -cert-file and -key-file for mutual TLS between servers. Without it, a new server joins "
+                    + "a running cluster only when an operator adds it (caravan operator raft add-peer)."
+                logger.warning("\(warning)")
+            }
+        }
         if aclEnabled { mode += ", ACLs enabled" }
         try await agent.run(logger: logger) { [logger, mode] port in
             logger.info("caravan agent (\(mode)): HTTP API on http://\(host):\(port)")

@@ -8,6 +8,6 @@ struct Caravan: AsyncParsableCommand {
         commandName: "caravan",
         abstract: "A Nomad-compatible CSI control plane.",
         version: CaravanAPI.version,
-        subcommands: [AgentCommand.self, ReplayCommand.self, OperatorCommand.self, SimCommand.self]
+        subcommands: [AgentCommand.self, ReplayCommand.self, OperatorCommand.self, SimCommand.self, TLSCommand.self]
     )
 }

@@ -9,8 +9,8 @@ import Foundation
 struct RaftOperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raft",
-        abstract: "List, remove and hand leadership between the raft peers.",
-        subcommands: [ListPeers.self, RemovePeer.self, TransferLeadership.self]
+        abstract: "List, add, remove and hand leadership between the raft peers.",
+        subcommands: [ListPeers.self, AddPeer.self, RemovePeer.self, TransferLeadership.self]
     )
 
     /// Where the server's HTTP API is, and the ACL token to send, as Nomad's CLI takes them.
@@ -61,9 +61,34 @@ struct RaftOperatorCommand: AsyncParsableCommand {
         }
 
         var query: String {
-            let allowed = CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+"])
-            if let id { return "id=" + (id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id) }
-            return "address=" + (address!.addingPercentEncoding(withAllowedCharacters: allowed) ?? address!)
+            if let id { return "id=" + queryEscaped(id) }
+            return "address=" + queryEscaped(address!)
+        }
+    }
+
+    /// `caravan operator raft add-peer`: adds a fresh server as a non-voter; the leader promotes
+    /// it once it has caught up. Over mutual TLS servers that `-join` are added by themselves;
+    /// without TLS this is how a server joins a running cluster.
+    struct AddPeer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-peer", abstract: "Add a server to the raft configuration (as a non-voter until it catches up).")
+
+        @OptionGroup var server: Address
+
+        @Option(name: .customLong("peer-id", withSingleDash: true), help: "The new server's ID (its -node-id).")
+        var id: String
+
+        @Option(name: .customLong("peer-address", withSingleDash: true), help: "The new server's raft address, HOST:PORT (its -raft-addr).")
+        var address: String
+
+        @Option(name: .customLong("peer-http-address", withSingleDash: true), help: "The new server's HTTP address, HOST:PORT (its -http-addr).")
+        var httpAddress: String?
+
+        func run() async throws {
+            var query = "id=\(queryEscaped(id))&address=\(queryEscaped(address))"
+            if let httpAddress { query += "&http_address=\(queryEscaped(httpAddress))" }
+            _ = try await server.request("PUT", "/v1/operator/raft/peer?" + query)
+            print("Added peer with id \"\(id)\" and address \"\(address)\" as a non-voter")
         }
     }
 
@@ -123,4 +148,9 @@ struct RaftOperatorCommand: AsyncParsableCommand {
             print("Leadership transfer to \(peer.id ?? peer.address!) started")
         }
     }
+}
+
+/// `text` escaped for a query string value.
+private func queryEscaped(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+"])) ?? text
 }

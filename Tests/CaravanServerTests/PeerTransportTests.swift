@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -89,13 +90,14 @@ struct PeerTransportTests {
         await receiver.shutdown()
     }
 
-    /// A length above 64 MiB closes that connection; the listener still accepts and serves others.
+    /// A length above the limit (16 MiB) closes that connection at once, before any of the frame
+    /// is buffered; the listener still accepts and serves others.
     @Test func anOversizedLengthClosesTheConnectionAndTheListenerKeepsServing() async throws {
         let (receiver, inbox) = try await Receiver.start()
         let client = try RawClient(port: port(of: receiver))
         defer { client.close() }
         client.write([0, 0, 0, 1, 5])
-        client.write(withUnsafeBytes(of: UInt32(64 << 20 + 1).bigEndian, Array.init))
+        client.write(withUnsafeBytes(of: UInt32(16 << 20 + 1).bigEndian, Array.init))
         #expect(client.readUntilClosed())
         #expect(inbox.frames == [[5]])
 
@@ -165,6 +167,109 @@ struct PeerTransportTests {
         #expect(Array(queue.frames) == [numbered(10, size: 9 << 20)])
     }
 
+    /// Past the per-address limit a new connection is closed before anything is read from it;
+    /// once one of the open ones closes, the next is accepted.
+    @Test func connectionsPastThePerAddressLimitAreClosed() async throws {
+        var limits = PeerTransportLimits()
+        limits.maxConnectionsPerAddress = 3
+        let (receiver, inbox) = try await Receiver.start(limits: limits)
+        let open = try (0..<3).map { _ in try RawClient(port: port(of: receiver)) }
+        for (index, client) in open.enumerated() { client.write([0, 0, 0, 1, UInt8(index)]) }
+        try await eventually("the three connections' frames arrived") { inbox.count == 3 }
+        let fourth = try RawClient(port: port(of: receiver))
+        fourth.write([0, 0, 0, 1, 9])
+        #expect(fourth.readUntilClosed())
+        fourth.close()
+        open[0].close()
+        try await eventually("a connection is accepted again once one closed") {
+            let next = try? RawClient(port: port(of: receiver))
+            defer { next?.close() }
+            next?.write([0, 0, 0, 1, 7])
+            return inbox.frames.contains([7])
+        }
+        #expect(!inbox.frames.contains([9]))
+        for client in open.dropFirst() { client.close() }
+        await receiver.shutdown()
+    }
+
+    /// A connection that sends no frame within the deadline is closed.
+    @Test func aConnectionThatSendsNothingIsClosedAfterTheDeadline() async throws {
+        var limits = PeerTransportLimits()
+        limits.firstFrameDeadline = .milliseconds(200)
+        let (receiver, _) = try await Receiver.start(limits: limits)
+        let client = try RawClient(port: port(of: receiver))
+        defer { client.close() }
+        let start = ContinuousClock.now
+        #expect(client.readUntilClosed())
+        #expect(ContinuousClock.now - start < .seconds(4))
+        await receiver.shutdown()
+    }
+
+    /// A connection binds to the first sender its frames name and refuses every other.
+    @Test func aConnectionKeepsTheSenderItFirstNamed() async throws {
+        let (receiver, inbox) = try await Receiver.start()
+        let sender = try await Receiver.start().transport
+        sender.send([1], to: receiver.localAddress)
+        try await eventually("the frame arrived") { inbox.count == 1 }
+        let connection = try #require(inbox.connections.first)
+        #expect(!connection.isAuthenticated)
+        #expect(connection.claim(sender: 7))
+        #expect(connection.claim(sender: 7))
+        #expect(!connection.claim(sender: 8))
+        await sender.shutdown()
+        await receiver.shutdown()
+    }
+
+    /// With mutual TLS, servers holding certificates of the cluster's CA exchange frames, and
+    /// the receiver knows the connection is authenticated.
+    @Test func serversWithTheClusterCertificatesTalkOverTLS() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let (receiver, inbox) = try await Receiver.start(tls: try tls(certificates, "s1"))
+        let sender = try await Receiver.start(tls: try tls(certificates, "s2")).transport
+        let frames = (0..<50).map { numbered($0, size: $0 * 331 % 5000) } + [numbered(50, size: 2 << 20)]
+        for frame in frames { sender.send(frame, to: receiver.localAddress) }
+        try await eventually("all frames arrived over TLS") { inbox.count == frames.count }
+        #expect(inbox.frames == frames)
+        #expect(inbox.connections.allSatisfy { $0.isAuthenticated })
+        await sender.shutdown()
+        await receiver.shutdown()
+    }
+
+    /// A TLS listener closes, before reading a frame, a plaintext connection, a certificate from
+    /// another CA, and a certificate of the cluster's CA that names another region's servers.
+    @Test func aTLSListenerRefusesEveryoneWithoutTheClusterCertificate() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let (receiver, inbox) = try await Receiver.start(tls: try tls(certificates, "s1"))
+
+        let plaintext = try RawClient(port: port(of: receiver))
+        plaintext.write([0, 0, 0, 1, 5])
+        #expect(plaintext.readUntilClosed())
+        plaintext.close()
+        try await eventually("the plaintext connection was refused") { receiver.refusedConnections >= 1 }
+
+        let intruders = try TestCertificates()
+        defer { intruders.remove() }
+        let foreign = try intruders.server("intruder")
+        let foreignTLS = try PeerTLS(caFile: certificates.caFile, certificateFile: foreign.certificateFile, keyFile: foreign.keyFile)
+        let otherRegion = try certificates.server("elsewhere", region: "other")
+        let otherRegionTLS = try PeerTLS(
+            caFile: certificates.caFile, certificateFile: otherRegion.certificateFile, keyFile: otherRegion.keyFile, region: "global")
+        for (attempt, intruderTLS) in [foreignTLS, otherRegionTLS].enumerated() {
+            let intruder = try await Receiver.start(tls: intruderTLS).transport
+            intruder.send([6], to: receiver.localAddress)
+            try await eventually("the intruder was refused") { receiver.refusedConnections >= 2 + attempt }
+            await intruder.shutdown()
+        }
+        let member = try await Receiver.start(tls: try tls(certificates, "s2")).transport
+        member.send([7], to: receiver.localAddress)
+        try await eventually("the member's frame arrived") { inbox.count > 0 }
+        #expect(inbox.frames == [[7]])
+        await member.shutdown()
+        await receiver.shutdown()
+    }
+
     /// Reconnect delays start at 10 ms, double up to 1 s, and start over after a reset.
     @Test func backoffDoublesFrom10MillisecondsUpTo1Second() {
         var backoff = Backoff()
@@ -177,22 +282,31 @@ struct PeerTransportTests {
 
 /// A transport listening on 127.0.0.1 that collects what it receives.
 private enum Receiver {
-    static func start(port: Int = 0) async throws -> (transport: PeerTransport, inbox: Inbox) {
+    static func start(
+        port: Int = 0, tls: PeerTLS? = nil, limits: PeerTransportLimits = PeerTransportLimits()
+    ) async throws -> (transport: PeerTransport, inbox: Inbox) {
         let inbox = Inbox()
-        let transport = try await PeerTransport.start(host: "127.0.0.1", port: port) { inbox.deliver($0) }
+        let transport = try await PeerTransport.start(host: "127.0.0.1", port: port, tls: tls, limits: limits) { inbox.deliver($0, $1) }
         return (transport, inbox)
     }
 }
 
-/// The frames a transport received, in arrival order.
-private final class Inbox: Sendable {
-    private let received = Mutex<[[UInt8]]>([])
+/// Mutual TLS for server `name` with a certificate of `certificates`' CA.
+private func tls(_ certificates: TestCertificates, _ name: String) throws -> PeerTLS {
+    let files = try certificates.server(name)
+    return try PeerTLS(caFile: certificates.caFile, certificateFile: files.certificateFile, keyFile: files.keyFile)
+}
 
-    func deliver(_ frame: [UInt8]) {
-        received.withLock { $0.append(frame) }
+/// The frames a transport received, in arrival order, and the connections they came on.
+private final class Inbox: Sendable {
+    private let received = Mutex<[([UInt8], PeerConnection)]>([])
+
+    func deliver(_ frame: [UInt8], _ connection: PeerConnection) {
+        received.withLock { $0.append((frame, connection)) }
     }
 
-    var frames: [[UInt8]] { received.withLock { $0 } }
+    var frames: [[UInt8]] { received.withLock { $0.map(\.0) } }
+    var connections: [PeerConnection] { received.withLock { $0.map(\.1) } }
     var count: Int { received.withLock { $0.count } }
 }
 

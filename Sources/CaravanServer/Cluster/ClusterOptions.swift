@@ -1,4 +1,5 @@
 public import CaravanRaft
+public import Logging
 
 /// Who this server is and how it finds the rest of its cluster.
 public struct ClusterMembership: Sendable {
@@ -71,5 +72,20 @@ public struct ClusterStatus: Sendable {
         guard !isLeader, let lastContact else { return 0 }
         let elapsed = ContinuousClock.now - lastContact
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// How this server's raft port talks to its peers: mutual TLS (or plain TCP), the limits on
+/// inbound connections, and where refused connections and frames are logged.
+public struct PeerTransportOptions: Sendable {
+    /// Mutual TLS between servers; `nil` leaves the raft port unauthenticated.
+    public var tls: PeerTLS?
+    public var limits: PeerTransportLimits
+    public var logger: Logger
+
+    public init(tls: PeerTLS? = nil, limits: PeerTransportLimits = PeerTransportLimits(), logger: Logger = Logger(label: "caravan.raft")) {
+        self.tls = tls
+        self.limits = limits
+        self.logger = logger
     }
 }

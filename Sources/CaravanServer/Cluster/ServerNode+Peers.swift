@@ -14,9 +14,24 @@ struct Discovery: Sendable {
 }
 
 extension ServerNode {
-    /// Handles one frame from the peer transport.
-    func receive(_ bytes: [UInt8]) {
-        guard let frame = try? PeerFrame(decoding: bytes) else { return }
+    /// Handles one frame from the peer transport. A frame that does not decode is dropped; a
+    /// connection whose frames name another sender than its first one did (or this server) is
+    /// closed.
+    func receive(_ bytes: [UInt8], from connection: PeerConnection) {
+        let frame: PeerFrame
+        do {
+            frame = try PeerFrame(decoding: bytes)
+        } catch {
+            peerLog.warning("raft-frame", "raft port: dropped a frame from \(connection.remoteAddress) that does not decode: \(error)")
+            return
+        }
+        guard frame.sender != raft.id, connection.claim(sender: frame.sender) else {
+            peerLog.warning(
+                "raft-sender", "raft port: closed the connection from \(connection.remoteAddress): a frame names sender \(frame.sender), "
+                    + "which is this server or not the sender its connection named first")
+            connection.close()
+            return
+        }
         switch frame {
         case .raft(let message):
             enqueue(.message(message))
@@ -37,7 +52,7 @@ extension ServerNode {
         case .forwardResult(let requestID, let from, let result):
             answer(requestID, from: from, result)
         case .hello(let hello):
-            meet(hello)
+            meet(hello, authenticated: connection.isAuthenticated)
         }
     }
 
@@ -95,8 +110,14 @@ extension ServerNode {
             known: known.values.sorted { $0.id < $1.id }, isReply: false)
     }
 
-    private func meet(_ hello: Hello) {
-        for server in [hello.server] + hello.known where server.id != raft.id {
+    /// Takes in a server's introduction: the servers it names become addressable (a member's
+    /// address is the configuration's, which no introduction changes), founders count it towards
+    /// `-bootstrap-expect`, and it gets an answer. A leader adds a fresh server as a non-voter only
+    /// if the introduction came over a connection whose TLS handshake proved it a server of the
+    /// cluster: over an unauthenticated one, that would hand the whole log, token secrets
+    /// included, to whoever sent it; an operator adds it instead (`PUT /v1/operator/raft/peer`).
+    private func meet(_ hello: Hello, authenticated: Bool) {
+        for server in [hello.server] + hello.known where server.id != raft.id && !raft.configuration.contains(server.id) {
             if addressBook[server.id] == nil || server.id == hello.server.id { addressBook[server.id] = server }
         }
         if var discovery {
@@ -111,7 +132,14 @@ extension ServerNode {
             send(.hello(reply), to: hello.server)
         }
         if raft.role == .leader, !hello.hasState, !raft.configuration.contains(hello.server.id) {
-            enqueue(.local(.configuration(.addNonvoter(hello.server)), nil))
+            if authenticated {
+                enqueue(.local(.configuration(.addNonvoter(hello.server)), nil))
+            } else {
+                peerLog.warning(
+                    "raft-join",
+                    "server \(hello.server.name) (\(hello.server.raftAddress)) asks to join; the raft port is not authenticated (no TLS), "
+                        + "so an operator adds it: caravan operator raft add-peer -peer-id \(hello.server.name) -peer-address \(hello.server.raftAddress)")
+            }
         }
     }
 

@@ -72,6 +72,10 @@ public actor ServerNode {
     public nonisolated let admission: Admission
     /// Unix nanoseconds now, for the leader's checks of forwarded writes (token expiry).
     nonisolated let clock: @Sendable () -> Int64
+    /// The raft port's TLS and limits.
+    nonisolated let peerOptions: PeerTransportOptions
+    /// Refused frames and peers, at most a line per kind every ten seconds.
+    nonisolated let peerLog: RateLimitedLog
     let timing: ClusterTiming
     let status = Mutex(ClusterStatus())
 
@@ -135,14 +139,14 @@ public actor ServerNode {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), state: StateSnapshot(), snapshot: nil, entries: [],
             hardState: HardState(), persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: false, admission: admission, clock: clock)
+            durability: DurabilityOptions(), readOnly: false, admission: admission, clock: clock, peers: PeerTransportOptions())
     }
 
     /// A server recovered from `directory`: its newest usable snapshot, its log and its vote.
     public init(
         directory: DataDirectory, durability: DurabilityOptions = DurabilityOptions(), membership: ClusterMembership = .standalone(),
         timing: ClusterTiming = ClusterTiming(), admission: Admission = Admission(aclEnabled: false),
-        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock
+        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock, peers: PeerTransportOptions = PeerTransportOptions()
     ) throws(RecoveryError) {
         let recovery = try directory.recoverForRaft(options: durability.wal)
         let snapshot = recovery.snapshot.map {
@@ -153,7 +157,7 @@ public actor ServerNode {
             membership: membership, timing: timing, state: recovery.state, snapshot: snapshot, entries: recovery.entries,
             hardState: HardState(term: vote?.term ?? 0, vote: vote.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0),
             persistence: RaftPersistence(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: vote),
-            durability: durability, readOnly: false, admission: admission, clock: clock,
+            durability: durability, readOnly: false, admission: admission, clock: clock, peers: peers,
             recoveredTornBytes: recovery.log.recoveredTornBytes)
     }
 
@@ -162,17 +166,20 @@ public actor ServerNode {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), state: machine.state, snapshot: nil, entries: [],
             hardState: HardState(), persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: true, admission: admission, clock: ServerNode.wallClock)
+            durability: DurabilityOptions(), readOnly: true, admission: admission, clock: ServerNode.wallClock,
+            peers: PeerTransportOptions())
     }
 
     private init(
         membership: ClusterMembership, timing: ClusterTiming, state: StateSnapshot, snapshot: Snapshot?, entries: [LogEntry],
         hardState: HardState, persistence: RaftPersistence, durability: DurabilityOptions, readOnly: Bool,
-        admission: Admission, clock: @escaping @Sendable () -> Int64, recoveredTornBytes: Int = 0
+        admission: Admission, clock: @escaping @Sendable () -> Int64, peers: PeerTransportOptions, recoveredTornBytes: Int = 0
     ) {
         self.membership = membership
         self.admission = admission
         self.clock = clock
+        self.peerOptions = peers
+        self.peerLog = RateLimitedLog(logger: peers.logger)
         self.timing = timing
         self.recoveredTornBytes = recoveredTornBytes
         self.persistence = persistence
@@ -242,10 +249,14 @@ public actor ServerNode {
     public func start() async throws {
         guard ticker == nil, !readOnly else { return }
         if !membership.server.raftAddress.isEmpty, let (host, port) = AgentConfiguration.parseAddress(membership.server.raftAddress) {
-            let inbound = AsyncStream<[UInt8]>.makeStream()
-            transport = try await PeerTransport.start(host: host, port: port) { frame in inbound.continuation.yield(frame) }
+            let inbound = AsyncStream<([UInt8], PeerConnection)>.makeStream()
+            transport = try await PeerTransport.start(
+                host: host, port: port, tls: peerOptions.tls, limits: peerOptions.limits, logger: peerOptions.logger
+            ) { frame, connection in
+                inbound.continuation.yield((frame, connection))
+            }
             Task { [weak self] in
-                for await frame in inbound.stream { await self?.receive(frame) }
+                for await (frame, connection) in inbound.stream { await self?.receive(frame, from: connection) }
             }
         }
         let interval = timing.heartbeatInterval

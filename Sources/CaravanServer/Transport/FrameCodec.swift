@@ -3,9 +3,6 @@ import NIOCore
 /// The wire format peers exchange: each frame is a 4-byte big-endian length followed by that
 /// many bytes.
 enum FrameCodec {
-    /// The longest frame either side accepts; a longer length is treated as a broken or hostile
-    /// stream.
-    static let maxFrameLength = 64 << 20
     /// The size of the length prefix.
     static let headerLength = 4
 }
@@ -19,15 +16,17 @@ extension ByteBuffer {
 }
 
 /// Cuts an inbound byte stream into frames; throws (and so gets the connection closed) on a
-/// length above ``FrameCodec/maxFrameLength``.
+/// length above `maxFrameLength`, read from the prefix before any of the frame is buffered.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = [UInt8]
+
+    let maxFrameLength: Int
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
             return .needMoreData
         }
-        guard length <= FrameCodec.maxFrameLength else { throw ByteToMessageDecoderError.PayloadTooLargeError() }
+        guard length <= maxFrameLength else { throw FrameTooLong(length: Int(length), limit: maxFrameLength) }
         guard buffer.readableBytes >= FrameCodec.headerLength + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: FrameCodec.headerLength)
         let frame = buffer.readBytes(length: Int(length))!
@@ -40,4 +39,12 @@ struct FrameDecoder: ByteToMessageDecoder {
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }
+}
+
+/// A frame's length prefix named more bytes than the receiver accepts.
+struct FrameTooLong: Error, CustomStringConvertible {
+    let length: Int
+    let limit: Int
+
+    var description: String { "a frame of \(length) bytes (the limit is \(limit))" }
 }

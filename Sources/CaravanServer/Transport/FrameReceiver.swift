@@ -1,21 +1,56 @@
+import Logging
 import NIOCore
 
-/// Hands every decoded frame of an inbound connection to the transport's receiver, and closes the
-/// connection on any error (such as an oversized frame length).
+/// Hands every decoded frame of an inbound connection to the transport's receiver, with the
+/// connection it came on; closes the connection on any error (such as an oversized frame length)
+/// and when its first frame does not arrive within the deadline (an idle or half-open
+/// connection may not hold a slot for ever).
 final class FrameReceiver: ChannelInboundHandler {
     typealias InboundIn = [UInt8]
 
-    private let receive: @Sendable ([UInt8]) -> Void
+    private let receive: @Sendable ([UInt8], PeerConnection) -> Void
+    private let connection: PeerConnection
+    private let firstFrameDeadline: TimeAmount
+    private let log: RateLimitedLog
+    private var deadline: Scheduled<Void>?
+    private var receivedFrame = false
 
-    init(receive: @escaping @Sendable ([UInt8]) -> Void) {
+    init(
+        connection: PeerConnection, firstFrameDeadline: TimeAmount, log: RateLimitedLog,
+        receive: @escaping @Sendable ([UInt8], PeerConnection) -> Void
+    ) {
+        self.connection = connection
+        self.firstFrameDeadline = firstFrameDeadline
+        self.log = log
         self.receive = receive
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        let connection = self.connection
+        let log = self.log
+        let seconds = firstFrameDeadline.nanoseconds / 1_000_000_000
+        deadline = context.eventLoop.scheduleTask(in: firstFrameDeadline) {
+            log.warning("raft-idle", "raft port: closed \(connection.remoteAddress): no frame within \(seconds) s of connecting")
+            connection.close()
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        receive(unwrapInboundIn(data))
+        if !receivedFrame {
+            receivedFrame = true
+            deadline?.cancel()
+        }
+        receive(unwrapInboundIn(data), connection)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        log.warning("raft-error", "raft port: closed \(connection.remoteAddress): \(error)")
         context.close(promise: nil)
     }
 }

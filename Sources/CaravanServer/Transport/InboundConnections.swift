@@ -1,26 +1,63 @@
 import NIOCore
 import Synchronization
 
-/// The connections a listener has accepted, so that shutting down can close them; once closed it
-/// refuses new ones.
+/// How much connections to the raft port may make a server hold. The defaults leave room for
+/// every peer of a large cluster several times over and bound what anyone else can take.
+public struct PeerTransportLimits: Sendable {
+    /// Open inbound connections in all.
+    public var maxConnections = 256
+    /// Open inbound connections from one IP address (Nomad's `rpc_max_conns_per_client` is 100).
+    public var maxConnectionsPerAddress = 32
+    /// How long a new connection has to deliver its first frame, TLS handshake included.
+    public var firstFrameDeadline = TimeAmount.seconds(10)
+    /// The longest frame accepted (checked on the length prefix, before anything is buffered
+    /// for it); the largest a server sends is an entry of a maximal request, well under it.
+    public var maxFrameLength = 16 << 20
+
+    public init() {}
+}
+
+/// The connections a listener has accepted, so that shutting down can close them and so that
+/// the limits hold; once closed it refuses new ones.
 final class InboundConnections: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var perAddress: [String: Int] = [:]
+        var nextID: UInt64 = 1
         var isClosed = false
     }
 
     private let state = Mutex(State())
+    private let limits: PeerTransportLimits
 
-    /// Tracks `channel` until it closes; returns false (and tracks nothing) after ``closeAll()``.
-    func adopt(_ channel: any Channel) -> Bool {
+    init(limits: PeerTransportLimits) {
+        self.limits = limits
+    }
+
+    /// Tracks `channel` until it closes and returns its connection ID; or, past a limit or after
+    /// ``closeAll()``, tracks nothing and says why.
+    func adopt(_ channel: any Channel) -> Result<UInt64, Refusal> {
         let id = ObjectIdentifier(channel)
-        let adopted = state.withLock { state in
-            guard !state.isClosed else { return false }
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let adopted = state.withLock { state -> Result<UInt64, Refusal> in
+            guard !state.isClosed else { return .failure(.shuttingDown) }
+            guard state.channels.count < limits.maxConnections else { return .failure(.tooManyConnections(limits.maxConnections)) }
+            guard state.perAddress[address, default: 0] < limits.maxConnectionsPerAddress else {
+                return .failure(.tooManyFromAddress(address, limits.maxConnectionsPerAddress))
+            }
             state.channels[id] = channel
-            return true
+            state.perAddress[address, default: 0] += 1
+            defer { state.nextID += 1 }
+            return .success(state.nextID)
         }
-        if adopted {
-            channel.closeFuture.whenComplete { _ in self.state.withLock { _ = $0.channels.removeValue(forKey: id) } }
+        if case .success = adopted {
+            channel.closeFuture.whenComplete { _ in
+                self.state.withLock { state in
+                    state.channels[id] = nil
+                    let remaining = state.perAddress[address, default: 1] - 1
+                    state.perAddress[address] = remaining > 0 ? remaining : nil
+                }
+            }
         }
         return adopted
     }
@@ -33,5 +70,20 @@ final class InboundConnections: Sendable {
         }
         for channel in channels { channel.close(promise: nil) }
         for channel in channels { try? await channel.closeFuture.get() }
+    }
+
+    /// Why a connection was not accepted.
+    enum Refusal: Error, CustomStringConvertible {
+        case shuttingDown
+        case tooManyConnections(Int)
+        case tooManyFromAddress(String, Int)
+
+        var description: String {
+            switch self {
+            case .shuttingDown: "the transport is shutting down"
+            case .tooManyConnections(let limit): "\(limit) connections are open already"
+            case .tooManyFromAddress(let address, let limit): "\(limit) connections from \(address) are open already"
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One destination's outbound link: the frames queued for it, the single connection that carries
@@ -43,14 +44,16 @@ final class OutboundConnection: Sendable {
     private let host: String
     private let port: Int
     private let eventLoop: any EventLoop
+    private let tls: PeerTLS?
     private let state = Mutex(State())
 
-    /// A link to `host:port` whose connection lives on `eventLoop`; nothing is opened until the
-    /// first frame is queued.
-    init(host: String, port: Int, eventLoop: any EventLoop) {
+    /// A link to `host:port` whose connection lives on `eventLoop` (mutual TLS with `tls`);
+    /// nothing is opened until the first frame is queued.
+    init(host: String, port: Int, eventLoop: any EventLoop, tls: PeerTLS?) {
         self.host = host
         self.port = port
         self.eventLoop = eventLoop
+        self.tls = tls
     }
 
     /// Queues `frame` and makes sure a drain is scheduled; callable from any thread. After
@@ -131,8 +134,12 @@ final class OutboundConnection: Sendable {
     private func connect() {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.connectTimeout)
-            .channelInitializer { channel in
+            .channelInitializer { [tls] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls.clientContext, serverHostname: tls.serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(OutboundHandler(connection: self))
                 }
             }

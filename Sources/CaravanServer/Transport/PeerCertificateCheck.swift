@@ -1,0 +1,47 @@
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Sits behind the TLS handler on an inbound connection: once the handshake has verified the
+/// peer's certificate against the cluster's CA, checks that it names the cluster's servers, and
+/// closes the connection if it does not. Nothing is read from a connection before that.
+final class PeerCertificateCheck: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let tls: PeerTLS
+    private let log: RateLimitedLog
+    private var verified = false
+
+    init(tls: PeerTLS, log: RateLimitedLog) {
+        self.tls = tls
+        self.log = log
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
+            guard let certificate, tls.namesAServer(certificate) else {
+                log.warning(
+                    "raft-certificate",
+                    "raft port: refused \(context.remoteAddress?.description ?? "a peer"): its certificate does not name \(tls.serverName)")
+                context.close(promise: nil)
+                return
+            }
+            verified = true
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard verified else {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        log.warning("raft-tls", "raft port: closed \(context.remoteAddress?.description ?? "a peer") during TLS: \(error)")
+        context.close(promise: nil)
+    }
+}
