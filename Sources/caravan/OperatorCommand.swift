@@ -14,7 +14,7 @@ struct OperatorCommand: AsyncParsableCommand {
     )
 
     struct LogCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "log", subcommands: [LogInspect.self])
+        static let configuration = CommandConfiguration(commandName: "log", subcommands: [LogInspect.self, LogTruncateAfter.self])
     }
 
     struct SnapshotCommand: ParsableCommand {

@@ -164,7 +164,7 @@ public struct SnapshotStore: Sendable {
         return padded(index) + "-" + padded(term) + ".snap"
     }
 
-    static func parseName(_ name: String) -> (index: UInt64, term: UInt64)? {
+    public static func parseName(_ name: String) -> (index: UInt64, term: UInt64)? {
         guard name.hasSuffix(".snap") else { return nil }
         let parts = name.dropLast(5).split(separator: "-")
         guard parts.count == 2, parts.allSatisfy({ $0.count == 20 }), let index = UInt64(parts[0]), let term = UInt64(parts[1]) else { return nil }
