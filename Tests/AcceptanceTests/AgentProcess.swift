@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -10,6 +11,7 @@ final class AgentProcess {
     let process = Process()
     let port: Int
     private let errorOutput = Pipe()
+    private let captured = OutputBuffer()
 
     /// The `caravan` binary: `CARAVAN_BINARY`, or the package's debug build (`make test` builds it
     /// before running the tests).
@@ -51,9 +53,15 @@ final class AgentProcess {
             throw StartFailure(description: "the agent (\(process.arguments ?? [])) did not report its port; its output:\n\(text)")
         }
         port = found
-        // Keep draining stderr so that the agent never blocks on a full pipe.
-        errorOutput.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+        // Keep draining stderr, so that the agent never blocks on a full pipe, into what `output` shows.
+        captured.append(text)
+        errorOutput.fileHandleForReading.readabilityHandler = { [captured] handle in
+            captured.append(String(decoding: handle.availableData, as: UTF8.self))
+        }
     }
+
+    /// Everything the agent has printed so far.
+    var output: String { captured.text }
 
     /// Runs `caravan` with `arguments` to completion; returns its exit status and output.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -92,6 +100,13 @@ final class AgentProcess {
             return nil
         }
         return Answer(status: http.statusCode, body: data, index: (http.value(forHTTPHeaderField: "X-Nomad-Index")).flatMap { Int($0) })
+    }
+
+    /// What a child process printed, collected from the thread that drains its pipe.
+    final class OutputBuffer: Sendable {
+        private let buffer = Mutex("")
+        func append(_ text: String) { buffer.withLock { $0 += text } }
+        var text: String { buffer.withLock { $0 } }
     }
 
     /// An HTTP answer: status, body and `X-Nomad-Index`.

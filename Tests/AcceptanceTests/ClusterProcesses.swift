@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Foundation
 import Synchronization
 
@@ -25,15 +26,20 @@ final class ClusterProcesses {
     let root: String
     /// Extra `caravan agent` flags every member gets.
     let flags: [String]
+    /// The cluster's CA, when the raft port speaks mutual TLS: each member gets a certificate of
+    /// its own from it.
+    let certificates: TestCertificates?
 
-    init(flags: [String] = []) {
+    init(flags: [String] = [], tls: Bool = false) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-cluster-\(UUID().uuidString)").path
         self.flags = flags
+        certificates = tls ? try? TestCertificates() : nil
     }
 
     deinit {
         for process in processes.values { process.kill() }
         try? FileManager.default.removeItem(atPath: root)
+        certificates?.remove()
     }
 
     /// Starts `count` servers that bootstrap one cluster together.
@@ -44,7 +50,8 @@ final class ClusterProcesses {
         for member in founders { try start(member, extra: ["-bootstrap-expect", String(count)] + join) }
     }
 
-    /// Starts one more, fresh, server that joins through the first member; returns its name.
+    /// Starts one more, fresh, server that asks to join through the first member (over mutual TLS
+    /// the leader adds it; without, an operator must); returns its name.
     func addServer() throws -> String {
         let member = newMember()
         members.append(member)
@@ -64,6 +71,10 @@ final class ClusterProcesses {
 
     func isRunning(_ name: String) -> Bool { processes[name] != nil }
 
+    /// What member `name`'s agent has printed so far (empty once it was killed).
+    func output(of name: String) -> String { processes[name]?.output ?? "" }
+
+
     var running: [Member] { members.filter { processes[$0.name] != nil } }
 
     func member(_ name: String) -> Member { members.first { $0.name == name }! }
@@ -82,7 +93,7 @@ final class ClusterProcesses {
         let arguments =
             [
                 "-server", "-data-dir", member.directory, "-raft-addr", member.raftAddress, "-node-id", member.name,
-            ] + extra + flags
+            ] + extra + flags + (try certificates?.agentFlags(member.name) ?? [])
         processes[member.name] = try AgentProcess(
             arguments: arguments, command: ["agent", "-http-addr", "127.0.0.1:\(member.httpPort)", "-log-level", "info"])
     }

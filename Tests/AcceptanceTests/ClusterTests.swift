@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Three, four and two `caravan agent` processes forming raft clusters on 127.0.0.1: a leader
-/// is elected, writes go through any server, the loss of a leader loses no acknowledged write,
-/// a lagging server catches up by snapshot, and membership changes while writes continue.
+/// Three, four and two `caravan agent` processes forming raft clusters on 127.0.0.1, their raft
+/// ports speaking mutual TLS as production clusters do: a leader is elected, writes go through
+/// any server, the loss of a leader loses no acknowledged write, a lagging server catches up by
+/// snapshot, and membership changes while writes continue.
 @Suite(.serialized)
 struct ClusterTests {
     /// Kill-the-leader rounds: 2 by default; `CARAVAN_SOAK=1` runs 20 and prints the failover
@@ -62,9 +63,9 @@ struct ClusterTests {
         var value: [Int] { ports.withLock { $0 } }
     }
 
-    /// A three-server cluster that has elected a leader.
-    static func electedCluster(flags: [String] = []) async throws -> ClusterProcesses {
-        let cluster = ClusterProcesses(flags: flags)
+    /// A three-server cluster (with mutual TLS unless `tls` is false) that has elected a leader.
+    static func electedCluster(flags: [String] = [], tls: Bool = true) async throws -> ClusterProcesses {
+        let cluster = ClusterProcesses(flags: flags, tls: tls)
         try cluster.bootstrap(3)
         #expect(await eventually { await cluster.agreedLeader() != nil })
         return cluster
@@ -202,6 +203,28 @@ struct ClusterTests {
         let after = await writers.acknowledged.count
         #expect(await eventually { await writers.acknowledged.count >= after + 50 }, "writes continue on the new configuration")
         _ = await Self.stopAndCheck(writers, writing, on: cluster)
+    }
+
+    @Test("without TLS a server that asks to join is not added until an operator adds it; then it is promoted once caught up")
+    func joiningWithoutTLSTakesAnOperator() async throws {
+        let cluster = try await Self.electedCluster(tls: false)
+        let leader = try #require(await cluster.agreedLeader())
+        let write = await AgentProcess.request(port: leader.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("before"))
+        #expect(write?.status == 200)
+        let fourth = cluster.member(try cluster.addServer())
+        #expect(
+            await eventually { cluster.output(of: leader.name).contains("server \(fourth.name) (\(fourth.raftAddress)) asks to join") },
+            "the leader says who asks to join and how to add it")
+        #expect(await cluster.configuration(asking: leader)?.count == 3, "not added by its own say-so")
+        let added = try AgentProcess.run([
+            "operator", "raft", "add-peer", "-peer-id", fourth.name, "-peer-address", fourth.raftAddress,
+            "-address", "http://127.0.0.1:\(leader.httpPort)",
+        ])
+        #expect(added.status == 0, "\(added.output)")
+        #expect(
+            await eventually { await cluster.configuration(asking: leader)?.filter(\.voter).map(\.name).sorted() == ["s1", "s2", "s3", "s4"] },
+            "promoted once it caught up")
+        #expect(await eventually { await cluster.nodeIDs(asking: fourth, stale: true)?.contains("before") == true })
     }
 
     @Test("with no quorum a write answers 500 No cluster leader instead of hanging")
