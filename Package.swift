@@ -168,7 +168,11 @@ let package = Package(
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "AcceptanceTests", dependencies: ["CaravanTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "AcceptanceTests",
+            dependencies: ["CaravanAdmission", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CaravanStateTests",
             dependencies: ["CaravanState", "CaravanModel", "CaravanTestSupport"],

@@ -155,8 +155,8 @@ final class ClusterProcesses {
     }
 
     /// The raft configuration as `member` reports it: (name, voter) pairs.
-    func configuration(asking member: Member) async -> [(name: String, voter: Bool)]? {
-        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/operator/raft/configuration"),
+    func configuration(asking member: Member, token: String? = nil) async -> [(name: String, voter: Bool)]? {
+        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/operator/raft/configuration", token: token),
             answer.status == 200, let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
             let servers = object["Servers"] as? [[String: Any]]
         else { return nil }
