@@ -170,7 +170,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AcceptanceTests",
-            dependencies: ["CaravanAdmission", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanTestSupport"],
+            dependencies: [
+                "CaravanAdmission", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanStorage", "CaravanTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
