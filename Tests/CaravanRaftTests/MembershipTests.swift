@@ -39,6 +39,23 @@ struct MembershipTests {
         #expect(throws: Never.self) { try network.change(1, .addNonvoter(RaftNetwork.server(4))) }
     }
 
+    @Test("a leader refuses to promote a non-voter that does not replicate its log, and promotes it once it does")
+    func promoteOnlyAReplicatingServer() throws {
+        var network = RaftNetwork(voters: [1, 2, 3], empty: [4]) { $0.promoteCaughtUpNonvoters = false }
+        network.elect(1)
+        network.partition = [[1, 2, 3], [4]]
+        try network.change(1, .addNonvoter(RaftNetwork.server(4)))
+        network.stabilize()
+        #expect(network[1].configuration.contains(4))
+        #expect(throws: ProposalError.configuration("server n4 has not caught up with the log")) { try network.change(1, .promote(4)) }
+        network.partition = []
+        network.tickAll(2)
+        network.stabilize()
+        try network.change(1, .promote(4))
+        network.stabilize()
+        #expect(voters(network, 1) == [1, 2, 3, 4])
+    }
+
     @Test("one configuration change at a time")
     func oneChangeAtATime() throws {
         var network = RaftNetwork(voters: [1, 2, 3], empty: [4, 5])

@@ -53,7 +53,7 @@ struct JobRouteTests {
         }
     }
 
-    @Test("register errors: no job, no ID, path mismatch, bad type, bad plugin block; nothing changes")
+    @Test("register errors: no job, no ID, path mismatch, bad type, bad plugin block, a count past 2^31-1; nothing changes")
     func registerErrors() async throws {
         try await TestAgent().run { client in
             let before = try await client.get("/v1/jobs").index
@@ -66,6 +66,11 @@ struct JobRouteTests {
                 ("/v1/jobs", ["Job": Body.pluginJob("j", plugin: "p", role: "sidecar")], "PluginType must be one of"),
                 ("/v1/jobs", ["Job": Body.pluginJob("j", plugin: "", role: "node")], "non-empty PluginID"),
                 ("/v1/jobs", ["Job": ["ID": "j"]], "Missing job task groups"),
+                (
+                    "/v1/jobs",
+                    ["Job": ["ID": "j", "TaskGroups": [["Name": "g", "Count": Int.max, "Tasks": [["Name": "t"]]]]]],
+                    "Task group g: Task group count can't be greater than 2147483647"
+                ),
             ]
             for (uri, body, message) in cases {
                 let response = try await client.put(uri, body: body)
