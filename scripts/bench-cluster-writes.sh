@@ -1,62 +1,88 @@
 #!/usr/bin/env bash
 # Committed writes through HTTP on a 3-server loopback cluster, Caravan against a 3-member
 # etcd 3.4 cluster, with the same load generator (wrk, 2 threads, 64 connections) sent to the
-# leader, in the same run. Caravan: PUT /v1/node/register, a new node per request; etcd: its
-# JSON gateway's /v3/kv/put, a new key per request, 200-byte values. Every server of both
-# keeps its data directory on the same disk and fsyncs each commit.
+# leader, in the same run: each with plain TCP between servers, then with mutual TLS between
+# servers (Caravan: -ca-cert/-cert-file/-key-file; etcd: --peer-client-cert-auth with the same
+# CA and certificates). Caravan: PUT /v1/node/register, a new node per request; etcd: its JSON
+# gateway's /v3/kv/put, a new key per request, 200-byte values. Every server of both keeps its
+# data directory on the same disk and fsyncs each commit. Clients speak plain HTTP to both.
 #   scripts/bench-cluster-writes.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
 . scripts/bench-lib.sh
 
-JOIN="-join 127.0.0.1:24647 -join 127.0.0.1:25647 -join 127.0.0.1:26647"
-for i in 4 5 6; do
-  mkdir -p "$WORK/caravan$i"
-  # shellcheck disable=SC2086
-  "$BIN" agent -server -data-dir "$WORK/caravan$i" -http-addr 127.0.0.1:2${i}646 -raft-addr 127.0.0.1:2${i}647 \
-    -node-id "s$i" -bootstrap-expect 3 $JOIN -log-level warning &
-  PIDS+=($!)
-done
-LEADER=""
-for _ in $(seq 1 200); do
-  LEADER=$(curl -sf http://127.0.0.1:24646/v1/status/leader 2>/dev/null | tr -d '"') || true
-  [ -n "$LEADER" ] && break
-  sleep 0.1
-done
-[ -n "$LEADER" ] || { echo "no Caravan leader"; exit 1; }
-LEADER_HTTP="127.0.0.1:$(( ${LEADER##*:} - 1 ))"
-echo "== Caravan, 3 servers: PUT /v1/node/register to the leader ($LEADER_HTTP), wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
-wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/node-register.lua "http://$LEADER_HTTP" | grep -E "Requests/sec|Latency|requests in|errors"
-curl -s "http://$LEADER_HTTP/v1/agent/self" | python3 -c '
+(cd "$WORK" && "$BIN" tls ca create >/dev/null && for _ in 1 2 3; do "$BIN" tls cert create -server >/dev/null; done)
+
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+}
+
+# run_caravan LABEL TLS(0|1)
+run_caravan() {
+  local label=$1 tls=$2 join="-join 127.0.0.1:24647 -join 127.0.0.1:25647 -join 127.0.0.1:26647"
+  for i in 4 5 6; do
+    local dir="$WORK/caravan-$label-$i" flags=""
+    mkdir -p "$dir"
+    [ "$tls" = 1 ] && flags="-ca-cert $WORK/nomad-agent-ca.pem -cert-file $WORK/global-server-nomad-$((i - 4)).pem -key-file $WORK/global-server-nomad-$((i - 4))-key.pem"
+    # shellcheck disable=SC2086
+    "$BIN" agent -server -data-dir "$dir" -http-addr 127.0.0.1:2${i}646 -raft-addr 127.0.0.1:2${i}647 \
+      -node-id "s$i" -bootstrap-expect 3 $join $flags -log-level error &
+    PIDS+=($!)
+  done
+  local leader=""
+  for _ in $(seq 1 200); do
+    leader=$(curl -sf http://127.0.0.1:24646/v1/status/leader 2>/dev/null | tr -d '"') || true
+    [ -n "$leader" ] && break
+    sleep 0.1
+  done
+  [ -n "$leader" ] || { echo "no Caravan leader"; exit 1; }
+  local http="127.0.0.1:$(( ${leader##*:} - 1 ))"
+  echo "== Caravan, 3 servers, $label between servers: PUT /v1/node/register to the leader ($http), wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
+  wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/node-register.lua "http://$http" | grep -E "Requests/sec|Latency|requests in|errors"
+  curl -s "http://$http/v1/agent/self" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["stats"]["caravan"]
 appends, entries = int(s["log_appends"]), int(s["log_entries"])
 messages, sent = int(s["append_messages_sent"]), int(s["entries_sent_in_appends"])
 print(f"leader: log appends (one fdatasync each) {appends}, entries {entries}, entries per fsync {entries / max(1, appends):.1f}; "
       f"AppendEntries sent {messages}, entries in them {sent}, entries per AppendEntries {sent / max(1, messages):.1f}")'
-for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-wait 2>/dev/null || true
-PIDS=()
+  stop_all
+}
 
-CLUSTER="e1=http://127.0.0.1:22380,e2=http://127.0.0.1:22480,e3=http://127.0.0.1:22580"
-for n in 1 2 3; do
-  peer=$(( 22280 + n * 100 )); client=$(( 22279 + n * 100 ))
-  etcd --name "e$n" --data-dir "$WORK/etcd$n" --listen-client-urls "http://127.0.0.1:$client" \
-    --advertise-client-urls "http://127.0.0.1:$client" --listen-peer-urls "http://127.0.0.1:$peer" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$peer" --initial-cluster "$CLUSTER" \
-    --initial-cluster-state new --log-level error >/dev/null 2>&1 &
-  PIDS+=($!)
-done
-for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 22279 + n * 100 ))/health"; done
-ETCD_LEADER=""
-for n in 1 2 3; do
-  client=$(( 22279 + n * 100 ))
-  if curl -s -X POST "http://127.0.0.1:$client/v3/maintenance/status" -d '{}' | python3 -c '
+# run_etcd LABEL TLS(0|1)
+run_etcd() {
+  local label=$1 tls=$2 scheme=http
+  [ "$tls" = 1 ] && scheme=https
+  local cluster="e1=$scheme://127.0.0.1:22380,e2=$scheme://127.0.0.1:22480,e3=$scheme://127.0.0.1:22580"
+  for n in 1 2 3; do
+    local peer=$(( 22280 + n * 100 )) client=$(( 22279 + n * 100 )) flags=""
+    [ "$tls" = 1 ] && flags="--peer-client-cert-auth --peer-trusted-ca-file $WORK/nomad-agent-ca.pem --peer-cert-file $WORK/global-server-nomad-$((n - 1)).pem --peer-key-file $WORK/global-server-nomad-$((n - 1))-key.pem"
+    # shellcheck disable=SC2086
+    etcd --name "e$n" --data-dir "$WORK/etcd-$label-$n" --listen-client-urls "http://127.0.0.1:$client" \
+      --advertise-client-urls "http://127.0.0.1:$client" --listen-peer-urls "$scheme://127.0.0.1:$peer" \
+      --initial-advertise-peer-urls "$scheme://127.0.0.1:$peer" --initial-cluster "$cluster" \
+      --initial-cluster-state new --log-level error $flags >/dev/null 2>&1 &
+    PIDS+=($!)
+  done
+  for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 22279 + n * 100 ))/health"; done
+  local leader=""
+  for n in 1 2 3; do
+    local client=$(( 22279 + n * 100 ))
+    if curl -s -X POST "http://127.0.0.1:$client/v3/maintenance/status" -d '{}' | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-sys.exit(0 if s["header"]["member_id"] == s["leader"] else 1)'; then ETCD_LEADER="127.0.0.1:$client"; fi
-done
-[ -n "$ETCD_LEADER" ] || { echo "no etcd leader"; exit 1; }
-echo "== etcd $(etcd --version | head -1 | awk '{print $3}'), 3 members: POST /v3/kv/put to the leader ($ETCD_LEADER), 200-byte values, wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
-wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/etcd-put.lua "http://$ETCD_LEADER" | grep -E "Requests/sec|Latency|requests in|errors"
+sys.exit(0 if s["header"]["member_id"] == s["leader"] else 1)'; then leader="127.0.0.1:$client"; fi
+  done
+  [ -n "$leader" ] || { echo "no etcd leader"; exit 1; }
+  echo "== etcd $(etcd --version | head -1 | awk '{print $3}'), 3 members, $label between members: POST /v3/kv/put to the leader ($leader), 200-byte values, wrk -t2 -c64 -d${SECONDS_PER_RUN}s"
+  wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/wrk/etcd-put.lua "http://$leader" | grep -E "Requests/sec|Latency|requests in|errors"
+  stop_all
+}
+
+run_caravan "plain TCP" 0
+run_caravan "mutual TLS" 1
+run_etcd "plain TCP" 0
+run_etcd "mutual TLS" 1

@@ -290,6 +290,10 @@ public actor ServerNode {
     /// Whether writes go to disk.
     public nonisolated var isDurable: Bool { persistence.isDurable }
 
+    /// Connections and frames the raft port refused so far: over a limit, failing TLS, silent,
+    /// oversized, undecodable, or naming another sender than their connection did.
+    public var raftPortRefusals: Int { peerLog.count + (transport?.refusedConnections ?? 0) }
+
     /// Whether this server serves a replay and refuses every write.
     public nonisolated var isReadOnly: Bool { readOnly }
 

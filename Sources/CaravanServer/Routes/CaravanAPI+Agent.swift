@@ -12,6 +12,7 @@ extension CaravanAPI {
         let applied = await node.appliedIndex
         let last = await node.lastLogIndex
         let writes = await node.statistics
+        let refusals = await node.raftPortRefusals
         let cluster = node.clusterStatus
         let host = configuration.leaderAddress.split(separator: ":").first.map(String.init) ?? "127.0.0.1"
         let port = configuration.leaderAddress.split(separator: ":").last.flatMap { Int64($0) } ?? 4647
@@ -54,6 +55,7 @@ extension CaravanAPI {
                     "last_snapshot_error": .string(writes.lastSnapshotError ?? ""),
                     "append_messages_sent": .string(String(cluster.appendMessages)),
                     "entries_sent_in_appends": .string(String(cluster.appendedEntries)),
+                    "raft_port_refusals": .string(String(refusals)),
                 ]),
             ]),
         ])
