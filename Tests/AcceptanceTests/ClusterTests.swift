@@ -288,7 +288,7 @@ struct ClusterACLTests {
 
         #expect(await AgentProcess.request(port: leader.httpPort, "DELETE", "/v1/acl/token/\(accessor)", token: management)?.status == 200)
         for follower in followers {
-            // A write is checked against what the leader had committed when it arrived.
+            // The follower still knows the token, but the leader checks the write against its own state.
             let refused = await AgentProcess.request(
                 port: follower.httpPort, "PUT", "/v1/node/register", body: CrashRestartTests.nodeBody("deleted-token"), token: secret)
             #expect(refused?.status == 403, "\(follower.name)")
