@@ -14,7 +14,10 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             Either -dev (one server, state in memory) or -data-dir DIR (a durable log and snapshots in DIR). \
             With -raft-addr the server joins a raft cluster: -bootstrap-expect N servers that know each other \
-            through -join start a new one; a fresh server started with -join is added to a running one.
+            through -join start a new one. With -ca-cert, -cert-file and -key-file (made by caravan tls) servers \
+            authenticate each other with mutual TLS, and a fresh server started with -join is added to a running \
+            cluster by itself; without them the raft port is unauthenticated and an operator adds it \
+            (caravan operator raft add-peer).
             """
     )
 
