@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 public import CaravanState
 
 /// The properties every log must keep, whatever commands it holds: applying never traps, every

@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 public import CaravanState
 
 /// Commands of every kind with whatever values a proposer could put in them, not only what the

@@ -1,5 +1,5 @@
-public import CaravanRaft
-public import CaravanState
+import CaravanRaft
+import CaravanState
 
 /// What the fuzz target does with one input, shared with the test that replays the committed
 /// corpus: the first byte chooses how the rest is read, and a broken property stops the process.

@@ -1,6 +1,6 @@
 public import CaravanAdmission
 public import CaravanDurability
-public import CaravanRaft
+import CaravanRaft
 public import CaravanState
 import CaravanStorage
 import Foundation

@@ -1,4 +1,4 @@
-public import CaravanAdmission
+import CaravanAdmission
 public import HTTPTypes
 
 /// An error answered to the client as Nomad answers it: a status code and a plain-text body.

@@ -1,6 +1,6 @@
 import CaravanCertificates
 import NIOCore
-public import NIOSSL
+import NIOSSL
 
 /// Mutual TLS on the raft port, as Nomad's `tls { rpc = true, verify_server_hostname = true }`:
 /// every server presents a certificate from the cluster's CA that names `server.<region>.nomad`,
