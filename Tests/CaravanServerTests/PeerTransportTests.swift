@@ -100,6 +100,7 @@ struct PeerTransportTests {
         client.write(withUnsafeBytes(of: UInt32(16 << 20 + 1).bigEndian, Array.init))
         #expect(client.readUntilClosed())
         #expect(inbox.frames == [[5]])
+        try await eventually("the oversized frame counts as a refusal") { receiver.refusedConnections == 1 }
 
         let sender = try await Receiver.start().transport
         sender.send([6], to: receiver.localAddress)
@@ -180,6 +181,7 @@ struct PeerTransportTests {
         fourth.write([0, 0, 0, 1, 9])
         #expect(fourth.readUntilClosed())
         fourth.close()
+        try await eventually("the fourth connection counts as a refusal") { receiver.refusedConnections == 1 }
         open[0].close()
         try await eventually("a connection is accepted again once one closed") {
             let next = try? RawClient(port: port(of: receiver))

@@ -49,8 +49,12 @@ final class FrameReceiver: ChannelInboundHandler {
         receive(unwrapInboundIn(data), connection)
     }
 
+    /// An oversized frame is a refusal; any other error is the connection ending (a peer that
+    /// stops or crashes resets it), which is not.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        log.warning("raft-error", "raft port: closed \(connection.remoteAddress): \(error)")
+        if let error = error as? FrameTooLong {
+            log.warning("raft-frame-size", "raft port: closed \(connection.remoteAddress): \(error)")
+        }
         context.close(promise: nil)
     }
 }

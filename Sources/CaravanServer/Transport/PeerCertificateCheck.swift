@@ -40,8 +40,12 @@ final class PeerCertificateCheck: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
+    /// Before the handshake has verified the peer, an error is a refused connection; after it,
+    /// the end of a member's connection (a server that stops or crashes), which is not.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        log.warning("raft-tls", "raft port: closed \(context.remoteAddress?.description ?? "a peer") during TLS: \(error)")
+        if !verified {
+            log.warning("raft-tls", "raft port: closed \(context.remoteAddress?.description ?? "a peer") during TLS: \(error)")
+        }
         context.close(promise: nil)
     }
 }
