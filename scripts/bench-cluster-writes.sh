@@ -6,7 +6,7 @@
 # CA and certificates). Caravan: PUT /v1/node/register, a new node per request; etcd: its JSON
 # gateway's /v3/kv/put, a new key per request, 200-byte values. Every server of both keeps its
 # data directory on the same disk and fsyncs each commit. Clients speak plain HTTP to both.
-#   scripts/bench-cluster-writes.sh [seconds]
+#   scripts/bench-cluster-writes.sh [seconds]      (ports 15279-15580 and 16646-18647)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
@@ -22,19 +22,19 @@ stop_all() {
 
 # run_caravan LABEL TLS(0|1)
 run_caravan() {
-  local label=$1 tls=$2 join="-join 127.0.0.1:24647 -join 127.0.0.1:25647 -join 127.0.0.1:26647"
-  for i in 4 5 6; do
+  local label=$1 tls=$2 join="-join 127.0.0.1:16647 -join 127.0.0.1:17647 -join 127.0.0.1:18647"
+  for i in 6 7 8; do
     local dir="$WORK/caravan-$label-$i" flags=""
     mkdir -p "$dir"
-    [ "$tls" = 1 ] && flags="-ca-cert $WORK/nomad-agent-ca.pem -cert-file $WORK/global-server-nomad-$((i - 4)).pem -key-file $WORK/global-server-nomad-$((i - 4))-key.pem"
+    [ "$tls" = 1 ] && flags="-ca-cert $WORK/nomad-agent-ca.pem -cert-file $WORK/global-server-nomad-$((i - 6)).pem -key-file $WORK/global-server-nomad-$((i - 6))-key.pem"
     # shellcheck disable=SC2086
-    "$BIN" agent -server -data-dir "$dir" -http-addr 127.0.0.1:2${i}646 -raft-addr 127.0.0.1:2${i}647 \
+    "$BIN" agent -server -data-dir "$dir" -http-addr 127.0.0.1:1${i}646 -raft-addr 127.0.0.1:1${i}647 \
       -node-id "s$i" -bootstrap-expect 3 $join $flags -log-level error &
     PIDS+=($!)
   done
   local leader=""
   for _ in $(seq 1 200); do
-    leader=$(curl -sf http://127.0.0.1:24646/v1/status/leader 2>/dev/null | tr -d '"') || true
+    leader=$(curl -sf http://127.0.0.1:16646/v1/status/leader 2>/dev/null | tr -d '"') || true
     [ -n "$leader" ] && break
     sleep 0.1
   done
@@ -56,9 +56,9 @@ print(f"leader: log appends (one fdatasync each) {appends}, entries {entries}, e
 run_etcd() {
   local label=$1 tls=$2 scheme=http
   [ "$tls" = 1 ] && scheme=https
-  local cluster="e1=$scheme://127.0.0.1:22380,e2=$scheme://127.0.0.1:22480,e3=$scheme://127.0.0.1:22580"
+  local cluster="e1=$scheme://127.0.0.1:15380,e2=$scheme://127.0.0.1:15480,e3=$scheme://127.0.0.1:15580"
   for n in 1 2 3; do
-    local peer=$(( 22280 + n * 100 )) client=$(( 22279 + n * 100 )) flags=""
+    local peer=$(( 15280 + n * 100 )) client=$(( 15279 + n * 100 )) flags=""
     [ "$tls" = 1 ] && flags="--peer-client-cert-auth --peer-trusted-ca-file $WORK/nomad-agent-ca.pem --peer-cert-file $WORK/global-server-nomad-$((n - 1)).pem --peer-key-file $WORK/global-server-nomad-$((n - 1))-key.pem"
     # shellcheck disable=SC2086
     etcd --name "e$n" --data-dir "$WORK/etcd-$label-$n" --listen-client-urls "http://127.0.0.1:$client" \
@@ -67,10 +67,10 @@ run_etcd() {
       --initial-cluster-state new --log-level error $flags >/dev/null 2>&1 &
     PIDS+=($!)
   done
-  for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 22279 + n * 100 ))/health"; done
+  for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 15279 + n * 100 ))/health"; done
   local leader=""
   for n in 1 2 3; do
-    local client=$(( 22279 + n * 100 ))
+    local client=$(( 15279 + n * 100 ))
     if curl -s -X POST "http://127.0.0.1:$client/v3/maintenance/status" -d '{}' | python3 -c '
 import json, sys
 s = json.load(sys.stdin)

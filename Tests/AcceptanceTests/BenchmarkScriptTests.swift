@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+/// The wrk benchmarks behind docs/performance.md, in their quick mode (`CARAVAN_BENCH_QUICK=1`:
+/// the debug binary, one second per measurement): a benchmark nobody runs breaks silently. Each
+/// must finish, print every measurement it promises, and measure something.
+@Suite(.serialized)
+struct BenchmarkScriptTests {
+    @Test(
+        "every wrk benchmark runs in its quick mode and prints each of its measurements",
+        arguments: [("bench-durable-writes.sh", 2), ("bench-cluster-writes.sh", 4), ("bench-acl-reads.sh", 4)])
+    func quickMode(script: String, measurements: Int) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root.appendingPathComponent("scripts/\(script)").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CARAVAN_BENCH_QUICK"] = "1"
+        environment["CARAVAN_BINARY"] = AgentProcess.binary.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        let rates = text.split(separator: "\n").filter { $0.hasPrefix("Requests/sec:") }.compactMap {
+            Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
+        }
+        #expect(rates.count == measurements, "\(text)")
+        #expect(rates.allSatisfy { $0 > 0 }, "\(text)")
+        let failedWrites = text.split(separator: "\n").filter { $0.hasPrefix("non-2xx or socket errors:") && !$0.hasSuffix(" 0") }
+        #expect(failedWrites.isEmpty, "\(text)")
+    }
+}
