@@ -217,12 +217,21 @@ public struct CaravanAPI: HTTPResponder {
     /// Checks `command` for the request's caller against this server's state (``Admission``:
     /// validation, then the token's rights), proposes it and waits until it is committed and
     /// applied. A follower forwards it with the caller's token, and the leader checks it again.
+    ///
+    /// A follower's state may lag the leader's (a namespace or token created a moment ago through
+    /// another server): before it refuses a write, it catches up with the leader once and checks
+    /// again, so a refusal is the leader's view, or this server's if no leader answers.
     func submit(_ command: Command, _ request: Request, policyOverride: Bool = false) async throws -> AppliedEntry {
         guard !node.isReadOnly else { throw APIError(SubmitError.readOnly) }
         let credentials = WriteCredentials(secret: TokenHeader.secret(of: request.headers), policyOverride: policyOverride)
         do {
-            try await catchUpForUnknownToken(credentials.secret)
-            try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+            do {
+                try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+            } catch {
+                guard !node.clusterStatus.isLeader else { throw error }
+                try? await readThroughLeader()
+                try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+            }
             return try await node.submit(command, credentials: credentials)
         } catch let error as AdmissionError {
             throw APIError(error)
@@ -259,12 +268,15 @@ public struct CaravanAPI: HTTPResponder {
 
     /// The request's token, and the state it was found in.
     ///
-    /// A request is checked against this server's state, but a token it does not know may have
-    /// been created moments ago: it catches up with the leader once (ReadIndex) before refusing
-    /// it. A write is checked again by the leader, against the leader's state, so a token deleted
-    /// on the leader cannot write through a follower that has not heard of the deletion yet.
+    /// A write's token is checked once this server has caught up with what the leader had
+    /// committed when the write arrived (ReadIndex), so that a route's early checks see what the
+    /// leader sees; the leader checks the write again against its own state before proposing it,
+    /// so a token deleted there cannot write through a follower in any case. A read is checked
+    /// against this server's state, but a token it does not know may have been created moments
+    /// ago: it catches up once before refusing it.
     func resolveToken(_ request: Request) async throws -> (ACLToken, StateSnapshot) {
         let secret = TokenHeader.secret(of: request.headers)
+        if request.method != .get { try await readThroughLeader() }
         try await catchUpForUnknownToken(secret)
         let state = store.snapshot
         do {
