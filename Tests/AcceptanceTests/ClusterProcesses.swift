@@ -175,8 +175,8 @@ final class ClusterProcesses {
     }
 
     /// One field of `member`'s `/v1/agent/self` stats (`section` is `raft` or `caravan`).
-    func stat(_ section: String, _ name: String, asking member: Member) async -> String? {
-        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/agent/self"), answer.status == 200,
+    func stat(_ section: String, _ name: String, asking member: Member, token: String? = nil) async -> String? {
+        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/agent/self", token: token), answer.status == 200,
             let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
             let stats = object["stats"] as? [String: Any], let values = stats[section] as? [String: Any]
         else { return nil }

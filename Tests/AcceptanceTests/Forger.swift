@@ -43,14 +43,18 @@ final class Forger {
         transport.send(PeerFrame.hello(hello).encoded(), to: address)
     }
 
-    /// Sends `operation` as a follower forwards it, with `credentials`; returns its request ID.
-    func forward(_ operation: ForwardedOperation, credentials: WriteCredentials = .anonymous, to address: String) -> UInt64 {
+    /// Sends `operation` as a follower forwards it, with `credentials`, naming the forger (or
+    /// `sender`) as its sender; returns its request ID.
+    func forward(
+        _ operation: ForwardedOperation, credentials: WriteCredentials = .anonymous, to address: String, sender: NodeID? = nil
+    ) -> UInt64 {
         let requestID = nextRequest.withLock { id in
             defer { id += 1 }
             return id
         }
         transport.send(
-            PeerFrame.forward(requestID: requestID, from: identity.id, operation: operation, credentials: credentials).encoded(), to: address)
+            PeerFrame.forward(requestID: requestID, from: sender ?? identity.id, operation: operation, credentials: credentials).encoded(),
+            to: address)
         return requestID
     }
 

@@ -48,40 +48,55 @@ struct PoisonAttackTests {
         }
     }
 
-    @Test("without TLS, a forged forward of a management token, of an unknown format and of membership changes are refused by the leader")
+    @Test("without TLS the leader refuses forged frames: a stranger's hello, a management token, an unknown format, membership changes, a second sender on one connection")
     func forgedFramesWithoutTLS() async throws {
         let (cluster, leader, management) = try await Self.cluster(tls: false)
-        let forger = try await Forger(name: "ghost")
-        forger.hello(to: leader.raftAddress)
+        let stranger = try await Forger(name: "stranger")
+        stranger.hello(to: leader.raftAddress)
         #expect(
-            await eventually { cluster.output(of: leader.name).contains("server ghost (\(forger.identity.raftAddress)) asks to join") },
-            "the forged hello is reported, not obeyed")
+            await eventually { cluster.output(of: leader.name).contains("server stranger (\(stranger.identity.raftAddress)) asks to join") },
+            "a stranger's hello is reported, not obeyed")
 
-        let token = forger.forward(.command(Self.forgedToken.encoded()), to: leader.raftAddress)
-        #expect(await forger.answer(to: token) == .refused(.permissionDenied))
-        let guessed = forger.forward(.command(Self.forgedToken.encoded()), credentials: WriteCredentials(secret: "a guess"), to: leader.raftAddress)
-        #expect(await forger.answer(to: guessed) == .refused(.permissionDenied))
+        // A server an operator added, or anyone on a plaintext network who claims its ID: the
+        // leader answers it, and refuses whatever it forwards that its token does not allow.
+        let ghost = try await Forger(name: "ghost")
+        let added = await AgentProcess.request(
+            port: leader.httpPort, "PUT", "/v1/operator/raft/peer?id=ghost&address=\(ghost.identity.raftAddress)", token: management)
+        #expect(added?.status == 200)
+        let token = ghost.forward(.command(Self.forgedToken.encoded()), to: leader.raftAddress)
+        #expect(await ghost.answer(to: token) == .refused(.permissionDenied))
+        let guessed = ghost.forward(.command(Self.forgedToken.encoded()), credentials: WriteCredentials(secret: "a guess"), to: leader.raftAddress)
+        #expect(await ghost.answer(to: guessed) == .refused(.permissionDenied))
 
-        let lastIndex = await cluster.stat("raft", "last_log_index", asking: leader)
-        let unknown = forger.forward(.command(Self.unknownFormat), credentials: WriteCredentials(secret: management), to: leader.raftAddress)
-        guard case .refused(let refusal) = await forger.answer(to: unknown) else {
+        let lastIndex = await cluster.stat("raft", "last_log_index", asking: leader, token: management)
+        #expect(lastIndex != nil)
+        let unknown = ghost.forward(.command(Self.unknownFormat), credentials: WriteCredentials(secret: management), to: leader.raftAddress)
+        guard case .refused(let refusal) = await ghost.answer(to: unknown) else {
             Issue.record("a command in an unknown format was not refused")
             return
         }
         #expect(refusal.kind == .invalid && refusal.message.contains("unsupported encoding version 99"), "\(refusal)")
-        #expect(await cluster.stat("raft", "last_log_index", asking: leader) == lastIndex, "nothing was proposed")
+        #expect(await cluster.stat("raft", "last_log_index", asking: leader, token: management) == lastIndex, "nothing was proposed")
 
         let followers = cluster.members.filter { $0.name != leader.name }
         for operation: ForwardedOperation in [
-            .configuration(.promote(forger.identity.id)), .configuration(.remove(Server.id(named: followers[0].name))),
+            .configuration(.promote(ghost.identity.id)), .configuration(.remove(Server.id(named: followers[0].name))),
             .transferLeadership(Server.id(named: followers[1].name)),
         ] {
-            let request = forger.forward(operation, to: leader.raftAddress)
-            #expect(await forger.answer(to: request) == .refused(.permissionDenied), "\(operation)")
+            let request = ghost.forward(operation, to: leader.raftAddress)
+            #expect(await ghost.answer(to: request) == .refused(.permissionDenied), "\(operation)")
         }
-        let configuration = await cluster.configuration(asking: leader, token: management)
-        #expect(configuration?.map(\.name).sorted() == ["s1", "s2", "s3"] && configuration?.allSatisfy(\.voter) == true)
+        let configuration = try #require(await cluster.configuration(asking: leader, token: management))
+        #expect(configuration.filter(\.voter).map(\.name).sorted() == ["s1", "s2", "s3"])
+        #expect(configuration.map(\.name).sorted() == ["ghost", "s1", "s2", "s3"], "the stranger was not added")
         #expect(await cluster.agreedLeader()?.name == leader.name)
+
+        let refusals = Int(await cluster.stat("caravan", "raft_port_refusals", asking: leader, token: management) ?? "") ?? 0
+        _ = ghost.forward(.command(Self.forgedToken.encoded()), to: leader.raftAddress, sender: Server.id(named: followers[0].name))
+        #expect(
+            await eventually { cluster.output(of: leader.name).contains("not the sender its connection named first") },
+            "a connection that names a second sender is closed")
+        #expect(Int(await cluster.stat("caravan", "raft_port_refusals", asking: leader, token: management) ?? "") ?? 0 > refusals)
 
         await Self.expectUnharmed(cluster, management: management)
         try await Self.restartAll(cluster)
@@ -104,7 +119,7 @@ struct PoisonAttackTests {
         await Self.expectUnharmed(cluster, management: management)
     }
 
-    @Test("with mutual TLS, a forger without the cluster's certificate is closed before any frame is read")
+    @Test("with mutual TLS, a forger without the cluster's certificate is closed before any frame is read, even with a management token")
     func forgedFramesWithTLS() async throws {
         let (cluster, leader, management) = try await Self.cluster(tls: true)
         let intruders = try TestCertificates()
@@ -112,16 +127,21 @@ struct PoisonAttackTests {
         let files = try intruders.server("intruder")
         let foreignCA = try PeerTLS(caFile: intruders.caFile, certificateFile: files.certificateFile, keyFile: files.keyFile)
         for (name, tls) in [("plaintext", nil), ("foreign-ca", foreignCA)] as [(String, PeerTLS?)] {
+            let refusals = Int(await cluster.stat("caravan", "raft_port_refusals", asking: leader, token: management) ?? "") ?? -1
+            #expect(refusals >= 0)
             let forger = try await Forger(name: name, tls: tls)
+            let credentials = WriteCredentials(secret: management)
             forger.hello(to: leader.raftAddress)
-            _ = forger.forward(.command(Self.forgedToken.encoded()), to: leader.raftAddress)
-            _ = forger.forward(.command(Self.unknownFormat), to: leader.raftAddress)
-            _ = forger.forward(.configuration(.remove(Server.id(named: cluster.members.first { $0.name != leader.name }!.name))), to: leader.raftAddress)
+            _ = forger.forward(.command(Self.forgedToken.encoded()), credentials: credentials, to: leader.raftAddress)
+            _ = forger.forward(.command(Self.unknownFormat), credentials: credentials, to: leader.raftAddress)
+            let follower = try #require(cluster.members.first { $0.name != leader.name })
+            _ = forger.forward(.configuration(.remove(Server.id(named: follower.name))), credentials: credentials, to: leader.raftAddress)
             #expect(
-                await eventually { cluster.output(of: leader.name).contains("during TLS") }, "the leader logs the refused handshake of \(name)")
-            #expect(forger.frames.isEmpty, "\(name) got nothing back")
+                await eventually {
+                    Int(await cluster.stat("caravan", "raft_port_refusals", asking: leader, token: management) ?? "") ?? 0 > refusals
+                }, "the leader refuses \(name)'s connection")
         }
-        #expect(!cluster.output(of: leader.name).contains("asks to join"), "no hello got through")
+        #expect(cluster.output(of: leader.name).contains("during TLS"))
         #expect(await cluster.configuration(asking: leader, token: management)?.map(\.name).sorted() == ["s1", "s2", "s3"])
         await Self.expectUnharmed(cluster, management: management)
     }

@@ -110,37 +110,66 @@ extension ServerNode {
             known: known.values.sorted { $0.id < $1.id }, isReply: false)
     }
 
-    /// Takes in a server's introduction: the servers it names become addressable (a member's
-    /// address is the configuration's, which no introduction changes), founders count it towards
-    /// `-bootstrap-expect`, and it gets an answer. A leader adds a fresh server as a non-voter only
-    /// if the introduction came over a connection whose TLS handshake proved it a server of the
-    /// cluster: over an unauthenticated one, that would hand the whole log, token secrets
-    /// included, to whoever sent it; an operator adds it instead (`PUT /v1/operator/raft/peer`).
+    /// Takes in a server's introduction.
+    ///
+    /// While this server looks for its cluster (it belongs to no configuration yet), the servers
+    /// an introduction names become addressable, founders count them towards
+    /// `-bootstrap-expect`, and the introduction gets an answer. A member takes an introduction
+    /// only over a connection whose TLS handshake proved it a server of the cluster (then the
+    /// leader adds a fresh server as a non-voter), or from a server the configuration already
+    /// holds (one an operator added, which learns the cluster's addresses from the answer). Over
+    /// an unauthenticated connection a member answers nothing else and records nothing: adding
+    /// the sender would stream it the whole log, token secrets included, and answering would let
+    /// anyone make the server connect where they like. The member logs that the server asks to
+    /// join, and an operator adds it (`PUT /v1/operator/raft/peer`). A member's address is the
+    /// configuration's, which no introduction changes, and at most ``maxIntroducedServers`` others
+    /// are kept.
     private func meet(_ hello: Hello, authenticated: Bool) {
-        for server in [hello.server] + hello.known where server.id != raft.id && !raft.configuration.contains(server.id) {
-            if addressBook[server.id] == nil || server.id == hello.server.id { addressBook[server.id] = server }
-        }
-        if var discovery {
-            discovery.known[hello.server.id] = hello.server
-            for server in hello.known where server.id != raft.id { discovery.known[server.id] = server }
-            if hello.isMember { discovery.clusterExists = true }
-            self.discovery = discovery
-        }
-        if !hello.isReply {
-            var reply = self.hello
-            reply.isReply = true
-            send(.hello(reply), to: hello.server)
-        }
-        if raft.role == .leader, !hello.hasState, !raft.configuration.contains(hello.server.id) {
-            if authenticated {
-                enqueue(.local(.configuration(.addNonvoter(hello.server)), nil))
-            } else {
+        let discovering = raft.configuration.isEmpty
+        let joining = !hello.hasState && !raft.configuration.contains(hello.server.id)
+        guard discovering || authenticated || raft.configuration.contains(hello.server.id) else {
+            if joining {
                 peerLog.warning(
                     "raft-join",
                     "server \(hello.server.name) (\(hello.server.raftAddress)) asks to join; the raft port is not authenticated (no TLS), "
                         + "so an operator adds it: caravan operator raft add-peer -peer-id \(hello.server.name) -peer-address \(hello.server.raftAddress)")
             }
+            return
         }
+        for server in [hello.server] + (discovering ? hello.known : []) where server.id != raft.id {
+            introduce(server, replacing: server.id == hello.server.id)
+        }
+        if var discovery {
+            if addressBook[hello.server.id] != nil { discovery.known[hello.server.id] = hello.server }
+            for server in hello.known where server.id != raft.id && addressBook[server.id] != nil { discovery.known[server.id] = server }
+            if hello.isMember { discovery.clusterExists = true }
+            self.discovery = discovery
+        }
+        if !hello.isReply, let sender = addressBook[hello.server.id] {
+            var reply = self.hello
+            reply.isReply = true
+            send(.hello(reply), to: sender)
+        }
+        if raft.role == .leader, joining {
+            enqueue(.local(.configuration(.addNonvoter(hello.server)), nil))
+        }
+    }
+
+    /// How many servers outside the configuration an introduction may make addressable.
+    static let maxIntroducedServers = 64
+
+    /// Makes `server` addressable unless it is a configuration member (whose address is the
+    /// configuration's) or the bound on introduced servers is reached; an address already known
+    /// changes only if `replacing`.
+    private func introduce(_ server: Server, replacing: Bool) {
+        guard !raft.configuration.contains(server.id) else { return }
+        if addressBook[server.id] != nil {
+            if replacing { addressBook[server.id] = server }
+            return
+        }
+        let introduced = addressBook.keys.filter { !raft.configuration.contains($0) }.count
+        guard introduced < Self.maxIntroducedServers else { return }
+        addressBook[server.id] = server
     }
 
     /// One tick of discovery: introduce this server around, and bootstrap when it is time.

@@ -116,8 +116,11 @@ extension ServerNode {
             case .command:
                 return .failed("commands are proposed in batches")
             case .configuration(let change):
+                let index = try raft.proposeConfigurationChange(change)
+                // Only once the change is accepted: a refused one (a member's ID, say) must not
+                // move anyone's address.
                 if case .addNonvoter(let server) = change { addressBook[server.id] = server }
-                return .applied(try raft.proposeConfigurationChange(change))
+                return .applied(index)
             case .transferLeadership(let target):
                 try raft.transferLeadership(to: target)
                 return .applied(0)
@@ -200,7 +203,7 @@ extension ServerNode {
     func releaseApplyWaiters() {
         let applied = machine.state.index
         guard applyWaiters.contains(where: { $0.index <= applied }) else { return }
-        var waiting: [(index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
+        var waiting: [(id: UInt64, index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
         for item in applyWaiters {
             if item.index <= applied { item.waiter.resume() } else { waiting.append(item) }
         }

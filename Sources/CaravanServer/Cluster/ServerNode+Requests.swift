@@ -28,7 +28,7 @@ extension ServerNode {
             }
             switch try await forwardToLeader(.command(data), credentials: credentials, until: deadline) {
             case .applied(let index):
-                await waitUntilApplied(index)
+                try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
                 return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
             case .failed(let reason):
                 throw .storage(reason)
@@ -65,7 +65,7 @@ extension ServerNode {
             }
             switch result {
             case .applied(let index):
-                await waitUntilApplied(index)
+                try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
                 return
             case .failed(let reason):
                 throw .rejected(reason)
@@ -92,7 +92,7 @@ extension ServerNode {
             nextRequestID += 1
             let result = await request(requestID, leader: raft.leader, isWrite: false, until: deadline) { enqueue(.read(requestID)) }
             if case .applied(let index) = result {
-                await waitUntilApplied(index)
+                try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
                 return
             }
             guard ContinuousClock.now < deadline else { throw .noLeader }
@@ -186,8 +186,24 @@ extension ServerNode {
         for waiter in waiting.values { waiter.resume() }
     }
 
-    func waitUntilApplied(_ index: UInt64) async {
+    /// Waits until this server has applied `index`, the leader's answer to a request; an index
+    /// it does not reach by `deadline` (this server cut off, or an answer that was not the
+    /// leader's) answers `No cluster leader` instead of waiting for ever.
+    func waitUntilApplied(_ index: UInt64, until deadline: ContinuousClock.Instant) async throws(SubmitError) {
         guard machine.state.index < index else { return }
-        await withCheckedContinuation { applyWaiters.append((index, $0)) }
+        let waiterID = nextRequestID
+        nextRequestID += 1
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(until: deadline)
+            await self?.giveUpWaiting(waiterID)
+        }
+        await withCheckedContinuation { applyWaiters.append((waiterID, index, $0)) }
+        timeout.cancel()
+        guard machine.state.index >= index else { throw .noLeader }
+    }
+
+    private func giveUpWaiting(_ waiterID: UInt64) {
+        guard let position = applyWaiters.firstIndex(where: { $0.id == waiterID }) else { return }
+        applyWaiters.remove(at: position).waiter.resume()
     }
 }

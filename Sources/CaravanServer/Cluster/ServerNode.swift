@@ -98,7 +98,7 @@ public actor ServerNode {
     /// Followers' forwarded writes this leader proposed, by index: whom to answer.
     var forwarded: [UInt64: (from: NodeID, requestID: UInt64, term: UInt64)] = [:]
     /// Tasks waiting for the applied index to reach a value.
-    var applyWaiters: [(index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
+    var applyWaiters: [(id: UInt64, index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
     /// Recently applied results, so a follower whose forwarded write the leader applied can
     /// answer with what applying it did.
     var recentlyApplied: [UInt64: AppliedEntry] = [:]
@@ -109,7 +109,9 @@ public actor ServerNode {
     var pendingRequests: [UInt64: (waiter: CheckedContinuation<ForwardResult, Never>, leader: NodeID, isWrite: Bool)] = [:]
     /// The leader the pending requests were last checked against.
     var requestsLeader: NodeID = 0
-    var nextRequestID: UInt64 = 1
+    /// Starts at a random value: an answer to a forwarded request must name an ID that was
+    /// actually sent, which nobody outside the server can predict.
+    var nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
     /// Servers this one can address: the configuration's and those met through `Hello`.
     var addressBook: [NodeID: Server] = [:]
     var transport: PeerTransport?
