@@ -38,6 +38,39 @@ enum ACLValidation {
         }
         guard token.isManagement, token.expirationTime == nil else { throw .invalid("the bootstrap token must be a management token that never expires") }
         try validate(token, in: state)
+        try validateNew(token)
+    }
+
+    /// Nomad's default bounds on a token's time to live (`acl.token_min_expiration_ttl`,
+    /// `token_max_expiration_ttl`), in nanoseconds.
+    static let expirationTTLs: ClosedRange<Int64> = 60 * 1_000_000_000...24 * 3600 * 1_000_000_000
+
+    /// A token being created: the server made both its IDs (lowercase UUIDs, as Nomad's), and an
+    /// expiry, if any, lies within Nomad's bounds of its creation.
+    static func validateNew(_ token: ACLToken) throws(AdmissionError) {
+        guard isUUID(token.accessorID), isUUID(token.secretID) else { throw .invalid("a new token's accessor and secret IDs must be UUIDs") }
+        if let expiration = token.expirationTime {
+            let (ttl, overflow) = expiration.subtractingReportingOverflow(token.createTime)
+            guard !overflow, expirationTTLs.contains(ttl) else {
+                throw .invalid("expiration time must be between 1m0s and 24h0m0s after the token's creation")
+            }
+        }
+    }
+
+    /// Whether `text` is a UUID in lowercase hex with dashes (8-4-4-4-12).
+    static func isUUID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (position, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(position) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) else {
+                    return false
+                }
+            }
+        }
+        return true
     }
 }
 

@@ -43,6 +43,8 @@ public struct Admission: Sendable {
             try Self.authorize(registration.job, policyOverride: credentials.policyOverride, acl: acl)
             try Self.validate(registration.job, in: state)
         case .jobDeregister(let deregistration):
+            // A write names one namespace; `*` would read as "any" to the ACL.
+            guard deregistration.namespace != "*" else { throw .invalid("a job cannot be deregistered in namespace *") }
             let needed: NamespaceCapability = deregistration.purge ? .purgeJob : .deregisterJob
             try Self.require(acl.allowsAny(of: [.submitJob, needed], inNamespace: deregistration.namespace))
             guard !deregistration.jobID.isEmpty else { throw .invalid("missing job ID") }
@@ -68,7 +70,10 @@ public struct Admission: Sendable {
         case .aclTokenUpsert(let upsert):
             try requireACLs()
             try Self.require(acl.isManagement)
-            for token in upsert.tokens { try ACLValidation.validate(token, in: state) }
+            for token in upsert.tokens {
+                try ACLValidation.validate(token, in: state)
+                if !upsert.isUpdate { try ACLValidation.validateNew(token) }
+            }
         case .aclTokenDelete:
             try requireACLs()
             try Self.require(acl.isManagement)

@@ -5,6 +5,11 @@ enum JobValidation {
     /// The largest task group `Count` accepted. Nomad sets no bound of its own; Caravan keeps
     /// counts within a 32-bit integer, which every Nomad client decodes.
     static let maxGroupCount = Int(Int32.max)
+    /// The most datacenters (names or globs) a job may name, and the longest name or glob. Nomad
+    /// sets no bound; the state machine matches every system job's globs against every ready
+    /// node's datacenter, at a cost of pattern length times name length, on every replica.
+    static let maxDatacenters = 64
+    static let maxDatacenterLength = 128
 
     static func validate(_ job: Job) throws(AdmissionError) {
         var problems: [String] = []
@@ -12,6 +17,10 @@ enum JobValidation {
         if job.priority < 1 || job.priority > 100 { problems.append("Job priority must be between [1, 100]") }
         if job.id.contains(" ") { problems.append("Job ID contains a space") }
         if job.taskGroups.isEmpty { problems.append("Missing job task groups") }
+        if job.datacenters.count > maxDatacenters { problems.append("Job names more than \(maxDatacenters) datacenters") }
+        if job.datacenters.contains(where: { $0.utf8.count > maxDatacenterLength }) {
+            problems.append("Job datacenter longer than \(maxDatacenterLength) bytes")
+        }
         var groupNames: Set<String> = []
         for (position, group) in job.taskGroups.enumerated() {
             let label = group.name.isEmpty ? "group \(position + 1)" : "Task group \(group.name)"

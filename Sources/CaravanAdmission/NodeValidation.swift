@@ -7,6 +7,9 @@ enum NodeValidation {
     static func validate(_ node: Node, in state: StateSnapshot) throws(AdmissionError) {
         guard !node.id.isEmpty else { throw .invalid("missing node ID for client registration") }
         guard !node.secretID.isEmpty else { throw .invalid("missing secret ID for client registration") }
+        guard node.datacenter.utf8.count <= JobValidation.maxDatacenterLength else {
+            throw .invalid("node datacenter longer than \(JobValidation.maxDatacenterLength) bytes")
+        }
         guard Node.statuses.contains(node.status) else { throw .invalid("invalid status for node") }
         guard Node.eligibilities.contains(node.schedulingEligibility) else {
             throw .invalid("invalid scheduling eligibility for node")

@@ -42,14 +42,14 @@ struct LogTruncateAfter: ParsableCommand {
         }
         var log = try WriteAheadLog(directory: directory.wal)
         defer { log.close() }
-        guard index + 1 >= log.firstIndex else {
-            print("Error: the log starts at \(log.firstIndex); entries before it are in the snapshot")
-            throw ExitCode.failure
-        }
         let last = log.lastIndex
         guard index < last else {
             print("Nothing to drop: the log ends at \(last)")
             return
+        }
+        guard index >= log.firstIndex - 1 else {
+            print("Error: the log starts at \(log.firstIndex); entries before it are in the snapshot")
+            throw ExitCode.failure
         }
         for entry in try log.entries(from: index + 1, to: min(last, index + 20)) {
             let description = entry.kind == .command ? String(describing: EntryDescription(entry.data)) : "raft \(entry.kind)"

@@ -89,18 +89,26 @@ struct TLSCommand: ParsableCommand {
     }
 }
 
-/// Writes a certificate and its key (readable by the owner only) to new files in the current
-/// directory; refuses to overwrite either.
+/// Writes a certificate and its key to new files in the current directory; refuses to overwrite
+/// either. The key file is created readable by its owner only, before any byte is written to it.
 private func save(_ pair: CertificatePair, certificate: String, key: String, what: String) throws {
     for file in [certificate, key] where FileManager.default.fileExists(atPath: file) {
         print("Error: \(file) already exists; remove it or run elsewhere")
         throw ExitCode.failure
     }
-    guard FileManager.default.createFile(atPath: certificate, contents: Data(pair.certificatePEM.utf8)),
-        FileManager.default.createFile(atPath: key, contents: Data(pair.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
-    else {
-        print("Error: cannot write \(certificate) and \(key) in \(FileManager.default.currentDirectoryPath)")
-        throw ExitCode.failure
+    for (file, text, mode) in [(key, pair.privateKeyPEM, 0o600), (certificate, pair.certificatePEM, 0o644)] as [(String, String, mode_t)] {
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            print("Error: cannot create \(file) in \(FileManager.default.currentDirectoryPath): \(String(cString: strerror(errno)))")
+            throw ExitCode.failure
+        }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else {
+            print("Error: cannot write \(file)")
+            throw ExitCode.failure
+        }
     }
     print("==> \(what) saved to: \(certificate)")
     print("==> \(what) key saved to: \(key)")

@@ -71,6 +71,11 @@ final class Forger {
         return result
     }
 
+    /// Sends `bytes` as one frame, whatever they hold.
+    func send(raw bytes: [UInt8], to address: String) {
+        transport.send(bytes, to: address)
+    }
+
     /// Every frame that reached the forger.
     var frames: [PeerFrame] { received.all }
 }

@@ -207,6 +207,19 @@ struct PeerTransportTests {
         await receiver.shutdown()
     }
 
+    /// A connection that goes quiet after its first frame is closed once the idle timeout passes.
+    @Test func aConnectionThatFallsSilentIsClosedAfterTheIdleTimeout() async throws {
+        var limits = PeerTransportLimits()
+        limits.idleTimeout = .milliseconds(200)
+        let (receiver, inbox) = try await Receiver.start(limits: limits)
+        let client = try RawClient(port: port(of: receiver))
+        defer { client.close() }
+        client.write([0, 0, 0, 1, 5])
+        try await eventually("the frame arrived") { inbox.count == 1 }
+        #expect(client.readUntilClosed())
+        await receiver.shutdown()
+    }
+
     /// A connection binds to the first sender its frames name and refuses every other.
     @Test func aConnectionKeepsTheSenderItFirstNamed() async throws {
         let (receiver, inbox) = try await Receiver.start()

@@ -14,15 +14,16 @@ struct Discovery: Sendable {
 }
 
 extension ServerNode {
-    /// Handles one frame from the peer transport. A frame that does not decode is dropped; a
-    /// connection whose frames name another sender than its first one did (or this server) is
+    /// Handles one frame from the peer transport. A connection that sends a frame that does not
+    /// decode, or whose frames name another sender than its first one did (or this server), is
     /// closed.
     func receive(_ bytes: [UInt8], from connection: PeerConnection) {
         let frame: PeerFrame
         do {
             frame = try PeerFrame(decoding: bytes)
         } catch {
-            peerLog.warning("raft-frame", "raft port: dropped a frame from \(connection.remoteAddress) that does not decode: \(error)")
+            peerLog.warning("raft-frame", "raft port: closed the connection from \(connection.remoteAddress): a frame does not decode: \(error)")
+            connection.close()
             return
         }
         guard frame.sender != raft.id, connection.claim(sender: frame.sender) else {
@@ -60,7 +61,8 @@ extension ServerNode {
     /// the request behind it had reached this server's API: a command must decode (in a format
     /// this build knows), be valid and be allowed for the credentials; it is proposed re-encoded
     /// in this build's format, never as the bytes that came in. A membership change or transfer
-    /// needs `operator:write`.
+    /// needs `operator:write`; a server to add must be named as every server names itself, and a
+    /// promotion is never taken from outside (the leader promotes a server once it replicates).
     func admit(_ operation: ForwardedOperation, credentials: WriteCredentials) -> Result<ForwardedOperation, AdmissionError> {
         do throws(AdmissionError) {
             switch operation {
@@ -73,7 +75,20 @@ extension ServerNode {
                 }
                 try admission.check(command, credentials: credentials, in: machine.state, now: clock())
                 return .success(.command(command.encoded()))
-            case .configuration, .transferLeadership:
+            case .configuration(let change):
+                try admission.checkOperatorWrite(credentials: credentials, in: machine.state, now: clock())
+                switch change {
+                case .promote:
+                    throw .invalid("the leader promotes a server itself, once it replicates the log")
+                case .addNonvoter(let server):
+                    guard server.id == Server.id(named: server.name), !server.isVoter,
+                        let address = AgentConfiguration.parseAddress(server.raftAddress), address.port != 0
+                    else { throw .invalid("a server to add needs the ID its name gives and a raft address HOST:PORT") }
+                case .remove:
+                    break
+                }
+                return .success(operation)
+            case .transferLeadership:
                 try admission.checkOperatorWrite(credentials: credentials, in: machine.state, now: clock())
                 return .success(operation)
             }

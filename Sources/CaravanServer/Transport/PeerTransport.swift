@@ -115,7 +115,9 @@ public final class PeerTransport: Sendable {
                     }
                     try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameLength: limits.maxFrameLength)))
                     try pipeline.addHandler(
-                        FrameReceiver(connection: connection, firstFrameDeadline: limits.firstFrameDeadline, log: log, receive: receive))
+                        FrameReceiver(
+                            connection: connection, firstFrameDeadline: limits.firstFrameDeadline, idleTimeout: limits.idleTimeout, log: log,
+                            receive: receive))
                 }
             }
             .bind(host: host, port: port)
