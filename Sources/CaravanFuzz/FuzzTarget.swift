@@ -6,7 +6,9 @@ import Foundation
 //
 // `scripts/fuzz.sh` builds it with `-sanitize=fuzzer -D CARAVAN_LIBFUZZER`: its `main` then runs
 // libFuzzer's driver. A normal build gets a `main` that runs the inputs named on the command line
-// (files, or directories of them), to reproduce a finding without libFuzzer.
+// (files, or directories of them), to reproduce a finding without libFuzzer; with `--hash` it
+// prints, for each command-script input, the state hash its script leads to (a test compares it
+// with the hash the same script gives in a process whose hash seed differs).
 
 #if CARAVAN_LIBFUZZER
 /// What libFuzzer calls with each input.
@@ -37,19 +39,26 @@ enum FuzzMain {
 @main
 enum FuzzReplay {
     static func main() throws {
-        let paths = CommandLine.arguments.dropFirst()
+        var paths = Array(CommandLine.arguments.dropFirst())
+        let hashing = paths.first == "--hash"
+        if hashing { paths.removeFirst() }
         guard !paths.isEmpty else {
-            print("usage: caravan-fuzz FILE|DIR ... (runs each input as the fuzz target would; scripts/fuzz.sh fuzzes)")
+            print("usage: caravan-fuzz [--hash] FILE|DIR ... (runs each input as the fuzz target would; scripts/fuzz.sh fuzzes)")
             exit(2)
         }
         var count = 0
         for path in paths {
             for file in try inputs(at: path) {
-                FuzzInput.run(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+                let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+                if hashing {
+                    if let hash = FuzzInput.stateHash(bytes) { print("\(file) \(hash)") }
+                } else {
+                    FuzzInput.run(bytes)
+                }
                 count += 1
             }
         }
-        print("ran \(count) inputs: no property broken")
+        if !hashing { print("ran \(count) inputs: no property broken") }
     }
 
     /// `path` itself, or the files in it if it is a directory, sorted.

@@ -26,9 +26,27 @@ public enum FuzzInput {
 
     private static func runCommands(_ bytes: [UInt8]) {
         var commands = ArbitraryCommands(source: InputBytes(bytes))
+        let script = commandScript(&commands)
+        check(script, restoreAfter: commands.below(script.count + 1))
+    }
+
+    /// The commands a mode-0 input's choices make (up to 64).
+    private static func commandScript(_ commands: inout ArbitraryCommands<InputBytes>) -> [Command] {
         var script: [Command] = []
         while !commands.source.isExhausted, script.count < 64 { script.append(commands.next()) }
-        check(script, restoreAfter: commands.below(script.count + 1))
+        return script
+    }
+
+    /// The state hash after applying a mode-0 input's command script, for comparing replicas in
+    /// processes whose hash seeds differ (`caravan-fuzz --hash`); `nil` for other inputs.
+    public static func stateHash(_ bytes: [UInt8]) -> String? {
+        guard bytes.first == 0 else { return nil }
+        var commands = ArbitraryCommands(source: InputBytes(Array(bytes.dropFirst())))
+        var machine = StateMachine()
+        for (offset, command) in commandScript(&commands).enumerated() {
+            _ = machine.apply(index: UInt64(offset + 1), data: command.encoded())
+        }
+        return machine.state.stateHash
     }
 
     private static func runEntries(_ bytes: [UInt8]) {

@@ -35,7 +35,7 @@ struct Hello: Sendable, Hashable {
 }
 
 /// Everything servers send each other over the peer transport. Every frame names its sender,
-/// which the connection it arrives on must keep naming (see ``PeerConnectionIdentity``).
+/// which the connection it arrives on must keep naming (see ``PeerConnection``).
 enum PeerFrame: Sendable {
     case raft(Message)
     /// A follower's operation for the leader, with the credentials of the request behind it:

@@ -45,15 +45,17 @@ final class OutboundConnection: Sendable {
     private let port: Int
     private let eventLoop: any EventLoop
     private let tls: PeerTLS?
+    private let log: RateLimitedLog
     private let state = Mutex(State())
 
-    /// A link to `host:port` whose connection lives on `eventLoop` (mutual TLS with `tls`);
-    /// nothing is opened until the first frame is queued.
-    init(host: String, port: Int, eventLoop: any EventLoop, tls: PeerTLS?) {
+    /// A link to `host:port` whose connection lives on `eventLoop` (mutual TLS with `tls`,
+    /// refusals reported to `log`); nothing is opened until the first frame is queued.
+    init(host: String, port: Int, eventLoop: any EventLoop, tls: PeerTLS?, log: RateLimitedLog) {
         self.host = host
         self.port = port
         self.eventLoop = eventLoop
         self.tls = tls
+        self.log = log
     }
 
     /// Queues `frame` and makes sure a drain is scheduled; callable from any thread. After
@@ -134,11 +136,12 @@ final class OutboundConnection: Sendable {
     private func connect() {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.connectTimeout)
-            .channelInitializer { [tls] channel in
+            .channelInitializer { [tls, log] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: tls.clientContext, serverHostname: tls.serverName))
+                        try channel.pipeline.syncOperations.addHandler(PeerCertificateCheck(tls: tls, log: log))
                     }
                     try channel.pipeline.syncOperations.addHandler(OutboundHandler(connection: self))
                 }

@@ -2,9 +2,11 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// Sits behind the TLS handler on an inbound connection: once the handshake has verified the
-/// peer's certificate against the cluster's CA, checks that it names the cluster's servers, and
-/// closes the connection if it does not. Nothing is read from a connection before that.
+/// Sits behind the TLS handler on a connection, inbound or outbound: once the handshake has
+/// verified the peer's certificate against the cluster's CA, checks that its subject alternative
+/// names include the cluster's servers' name (both ends apply the same rule, whatever the TLS
+/// library's own hostname check would also accept), and closes the connection if they do not.
+/// Nothing is read from a connection before that.
 final class PeerCertificateCheck: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -19,7 +21,7 @@ final class PeerCertificateCheck: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
-            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
+            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate
             guard let certificate, tls.namesAServer(certificate) else {
                 log.warning(
                     "raft-certificate",

@@ -142,7 +142,7 @@ public final class PeerTransport: Sendable {
             guard !state.isShutDown else { return nil }
             if let connection = state.outbound[address] { return connection }
             guard let (host, port) = Self.split(address) else { return nil }
-            let connection = OutboundConnection(host: host, port: port, eventLoop: group.next(), tls: tls)
+            let connection = OutboundConnection(host: host, port: port, eventLoop: group.next(), tls: tls, log: log)
             state.outbound[address] = connection
             return connection
         }
