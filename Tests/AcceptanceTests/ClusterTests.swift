@@ -166,6 +166,26 @@ struct ClusterTests {
         #expect(failovers.allSatisfy { $0 < .seconds(5) }, "\(report)")
     }
 
+    @Test("kill -9 of all three servers at once during 16 writers: a leader within 5 s of restarting them, no acknowledged write lost")
+    func wholeClusterRestart() async throws {
+        let cluster = try await Self.electedCluster()
+        let (writers, ports, writing) = Self.startWriting(16, to: cluster)
+        for round in 0..<2 {
+            let before = await writers.acknowledged.count
+            #expect(await eventually { await writers.acknowledged.count >= before + 50 }, "round \(round): writes go through")
+            for member in cluster.members { cluster.kill(member.name) }
+            let restarted = ContinuousClock.now
+            for member in cluster.members { try cluster.restart(member.name) }
+            ports.set(cluster.running.map(\.httpPort))
+            #expect(await eventually { await cluster.agreedLeader() != nil })
+            let elapsed = ContinuousClock.now - restarted
+            #expect(elapsed < .seconds(5), "round \(round): a leader \(elapsed) after restarting every server")
+        }
+        let after = await writers.acknowledged.count
+        #expect(await eventually { await writers.acknowledged.count >= after + 50 }, "writes continue after the restarts")
+        _ = await Self.stopAndCheck(writers, writing, on: cluster)
+    }
+
     @Test("a server that fell behind the compacted log catches up by snapshot")
     func catchUpBySnapshot() async throws {
         let cluster = try await Self.electedCluster(flags: ["-snapshot-interval", "64", "-raft-trailing-logs", "16"])

@@ -1,4 +1,5 @@
 import CaravanDurability
+import CaravanRaft
 import CaravanServer
 import CaravanState
 import CaravanStorage
@@ -18,6 +19,39 @@ struct DurabilityTests {
 
     static func submitAll(_ commands: [Command], to node: ServerNode) async throws {
         for command in commands { _ = try await node.submit(command) }
+    }
+
+    /// A one-server raft cluster (`-raft-addr`, `-bootstrap-expect 1`).
+    static let oneServerRaft = ClusterMembership(
+        server: Server(id: Server.id(named: "s1"), name: "s1", raftAddress: "127.0.0.1:1", httpAddress: "", isVoter: true))
+
+    @Test("a one-server raft cluster writes its configuration into its log and leads again after a restart")
+    func oneServerRaftClusterLeadsAfterRestart() async throws {
+        let disk = SimulatedDisk()
+        let node = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
+        #expect(node.clusterStatus.isLeader)
+        try await Self.submitAll(Fixture.randomCommands(count: 20, seed: 3), to: node)
+        let before = node.store.snapshot
+        disk.crash { _ in .lost }
+        let restarted = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
+        #expect(restarted.clusterStatus.isLeader)
+        #expect(restarted.clusterStatus.configuration.voters == [Server.id(named: "s1")])
+        #expect(restarted.store.snapshot.index == before.index + 1, "everything it had, and its new term's no-op")
+        var log = try WriteAheadLog(directory: disk.directory("data/wal"))
+        #expect(try log.entries(from: 1, to: 1).first?.kind == .configuration)
+        log.close()
+    }
+
+    @Test("a one-server raft cluster whose log an older build wrote without its configuration still leads after a restart")
+    func oneServerRaftClusterFromAnOlderBuildLeads() async throws {
+        let disk = SimulatedDisk()
+        var log = try WriteAheadLog(directory: disk.directory("data/wal"))
+        let registration = Command.nodeRegister(NodeRegistration(node: Fixture.node("n1"), time: Fixture.time))
+        try log.append([LogEntry(index: 1, term: 1, kind: .noop, data: []), LogEntry(index: 2, term: 1, data: registration.encoded())])
+        log.close()
+        let node = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
+        #expect(node.clusterStatus.isLeader)
+        #expect(node.store.snapshot.node(id: "n1") != nil)
     }
 
     @Test("a restarted server has the state it had, hash for hash, after snapshots and log compaction")

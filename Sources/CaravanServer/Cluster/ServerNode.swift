@@ -194,15 +194,28 @@ public actor ServerNode {
         raftOptions = options
         var raft = Raft(options: options, hardState: hardState, snapshot: snapshot, entries: entries)
         let fresh = snapshot == nil && entries.isEmpty
-        let standalone = membership.server.raftAddress.isEmpty || (fresh && membership.bootstrapExpect <= 1 && membership.join.isEmpty)
-        if raft.configuration.isEmpty, standalone {
-            // A server without peers, or a data directory from before raft: a cluster of its own.
+        let foundsAlone = membership.bootstrapExpect <= 1 && membership.join.isEmpty
+        var bootstrapFailure: String?
+        if raft.configuration.isEmpty, !membership.server.raftAddress.isEmpty, fresh, foundsAlone, !readOnly {
+            // A one-server raft cluster writes its configuration into its log, as founders of a
+            // larger one do, so that a restart finds it there (with any flags).
+            let (bootstrapState, bootstrapEntries) = Raft.bootstrap(Configuration([membership.server]))
+            do {
+                try persistence.persistNow(entries: bootstrapEntries, hardState: bootstrapState)
+                raft = Raft(options: options, hardState: bootstrapState, snapshot: nil, entries: bootstrapEntries)
+            } catch {
+                bootstrapFailure = "bootstrapping the cluster: \(error)"
+            }
+        } else if raft.configuration.isEmpty, membership.server.raftAddress.isEmpty || foundsAlone {
+            // A server without peers, or a data directory from before raft, or a one-server raft
+            // cluster of a build that did not write its configuration: a cluster of its own.
             let alone = SnapshotMetadata(
                 index: snapshot?.metadata.index ?? 0, term: snapshot?.metadata.term ?? 0, configuration: Configuration([membership.server]))
             raft = Raft(options: options, hardState: hardState, snapshot: Snapshot(metadata: alone, data: snapshot?.data ?? []), entries: entries)
         }
         var machine = StateMachine(state: state)
-        if raft.configuration.voters == [raft.id], !readOnly {
+        failure = bootstrapFailure
+        if raft.configuration.voters == [raft.id], !readOnly, failure == nil {
             do {
                 try Self.catchUpAlone(&raft, &machine, persistence: persistence)
             } catch {
