@@ -29,6 +29,13 @@ public protocol LogStorage: Sendable {
     /// Drops every entry; the next append starts at `index + 1` (after installing a snapshot
     /// the log does not continue).
     mutating func reset(after index: UInt64) throws(LogError)
+    /// Releases what the storage holds open (files); nothing may be read or written after it.
+    func close()
+}
+
+extension LogStorage {
+    /// Nothing to release.
+    public func close() {}
 }
 
 /// An in-memory ``LogStorage``.

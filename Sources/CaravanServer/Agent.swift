@@ -1,5 +1,6 @@
 import CaravanAdmission
 public import CaravanDurability
+import CaravanState
 import Foundation
 public import Hummingbird
 public import Logging
@@ -93,11 +94,15 @@ public struct Agent: Sendable {
     }
 
     /// Starts the server's clock and peer transport, then serves until SIGINT or SIGTERM;
-    /// `onServerRunning` gets the port the API listens on.
+    /// `onServerRunning` gets the port the API listens on. On the signal the HTTP server stops
+    /// taking requests and answers those under way, then the server stops gracefully
+    /// (``ServerNode/stop()``).
     public func run(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         FileDescriptorLimit.raiseToHardLimit()
         try await node.start()
         try await application(logger: logger, onServerRunning: onServerRunning).runService()
+        await node.stop()
+        logger.info("caravan agent: stopped at applied index \(node.store.snapshot.index)")
     }
 }
 

@@ -77,6 +77,14 @@ final class AgentProcess {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// SIGTERM, then waits for the process to exit; returns its exit status.
+    func stop() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        errorOutput.fileHandleForReading.readabilityHandler = nil
+        return process.terminationStatus
+    }
+
     /// `kill -9`: no chance to flush or close anything.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)

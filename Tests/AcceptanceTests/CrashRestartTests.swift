@@ -136,6 +136,38 @@ struct CrashRestartTests {
         #expect(slowestStart < .seconds(2), "from starting the process to a known leader")
     }
 
+    @Test("SIGTERM during 16 writers: the agent answers the writes under way, exits 0, and restarts with every acknowledged write and no torn log tail")
+    func gracefulStop() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let acknowledged = Acknowledged()
+        let agent = try AgentProcess(arguments: ["-data-dir", directory])
+        let port = agent.port
+        let writing = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for writer in 0..<Self.writers {
+                    group.addTask {
+                        var sequence = 0
+                        while true {
+                            sequence += 1
+                            let id = "w\(writer)-\(sequence)"
+                            guard let sent = await AgentProcess.request(port: port, "PUT", "/v1/node/register", body: Self.nodeBody(id)) else { return }
+                            if sent.status == 200 { await acknowledged.node(id, index: Self.index(of: sent.body)) }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(await eventually { await acknowledged.count >= 200 })
+        #expect(agent.stop() == 0, "exit status")
+        await writing.value
+        #expect(agent.output.contains("caravan agent: stopped at applied index"))
+        let restarted = try AgentProcess(arguments: ["-data-dir", directory])
+        #expect(try await Self.missing(acknowledged, from: restarted) == 0)
+        #expect(!restarted.output.contains("torn log tail"), "\(restarted.output)")
+        restarted.kill()
+    }
+
     /// How many acknowledged writes the agent does not have; also checks its index is not
     /// behind the highest acknowledged one.
     static func missing(_ acknowledged: Acknowledged, from agent: AgentProcess) async throws -> Int {

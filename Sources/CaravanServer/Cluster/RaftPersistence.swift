@@ -42,6 +42,11 @@ final class RaftPersistence: Sendable {
         try write(snapshot: nil, entries: entries, hardState: hardState)
     }
 
+    /// Closes the log's files; nothing is written after it.
+    func close() {
+        storage.withLock { $0.log.close() }
+    }
+
     /// Lets the log drop entries up to `index`; runs on the calling thread.
     func compact(through index: UInt64) throws {
         try storage.withLock { try $0.compact(through: index) }

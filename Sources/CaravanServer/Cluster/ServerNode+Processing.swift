@@ -52,6 +52,9 @@ extension ServerNode {
         }
         processing = false
         refreshStatus()
+        let idle = idleWaiters
+        idleWaiters = []
+        for waiter in idle { waiter.resume() }
     }
 
     func handle(_ inputs: [Input]) {

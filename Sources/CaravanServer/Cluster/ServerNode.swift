@@ -89,6 +89,8 @@ public actor ServerNode {
     /// Inputs waiting for the processing loop.
     var inbox: [Input] = []
     var processing = false
+    /// Tasks waiting for the processing loop to go idle (a graceful stop).
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Whether the raft core led at the last look, to notice it stepping down.
     var wasLeader = false
     /// The term and vote last persisted.
@@ -283,12 +285,19 @@ public actor ServerNode {
         }
     }
 
-    /// Stops the clock and the transport.
+    /// Stops the server gracefully: the clock and the transport stop, the batch being persisted
+    /// finishes (its writers get their answers), the log is closed, and later writes are
+    /// refused. Call it once no request can arrive any more (the HTTP server has stopped).
     public func stop() async {
         ticker?.cancel()
         ticker = nil
         await transport?.shutdown()
         transport = nil
+        while processing {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+        persistence.close()
+        if failure == nil { fail("the server has stopped") }
     }
 
     // MARK: Status
