@@ -1,7 +1,8 @@
 # Caravan — developer entry points.
 #   make dev    install what is missing, build, start `caravan agent -dev` on 127.0.0.1:4646
-#   make test   install what is missing, build the caravan binary (the acceptance tests start
-#               it as a child process), run the whole suite; CARAVAN_SOAK=1 runs the long soaks
+#   make test   install what is missing, build everything once with the tests (the acceptance
+#               tests start the caravan binary it builds), run the whole suite; CARAVAN_SOAK=1
+#               runs the long soaks
 #   make sim-long   sweep 10,000 simulator seeds on every core (release build)
 
 HTTP_ADDR ?= 127.0.0.1:4646
@@ -22,8 +23,8 @@ dev: build
 	$$($(SWIFT) build --show-bin-path)/caravan agent -dev -http-addr $(HTTP_ADDR)
 
 test: deps
-	$(SWIFT) build --product caravan
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 bench: release
 	$$($(SWIFT) build -c release --show-bin-path)/caravan-bench all
