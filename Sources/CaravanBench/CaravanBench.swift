@@ -14,17 +14,25 @@ struct CaravanBench: AsyncParsableCommand {
     )
 }
 
-/// Runs every benchmark with its defaults.
+/// Runs every benchmark with its defaults, or with `--quick` with sizes that take seconds on a
+/// debug build: the mode `make test` runs (BenchmarkQuickModeTests), so that a benchmark that
+/// breaks fails the suite. Quick figures mean nothing.
 struct AllBenchmarks: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every benchmark with its defaults.")
+    static let configuration = CommandConfiguration(
+        commandName: "all", abstract: "Run every benchmark with its defaults (--quick: small sizes, to check they still run).")
+
+    @Flag(help: "Small sizes: seconds in all, even on a debug build.") var quick = false
+    @Option(help: "Port for the parked-queries server.") var port = 46460
 
     func run() async throws {
-        try FSMApplyBenchmark.parse([]).run()
-        try ListEncodeBenchmark.parse([]).run()
-        try StorageCodecBenchmark.parse([]).run()
-        try SnapshotBenchmark.parse([]).run()
-        try ReplayBenchmark.parse([]).run()
-        try await ParkedQueriesBenchmark.parse([]).run()
-        try await ParkedQueriesBenchmark.parse(["--peer", "bare"]).run()
+        let small = quick
+        try FSMApplyBenchmark.parse(small ? ["--nodes", "500", "--rounds", "1"] : []).run()
+        try ListEncodeBenchmark.parse(small ? ["--plugins", "200", "--iterations", "5"] : []).run()
+        try StorageCodecBenchmark.parse(small ? ["--entries", "500", "--repetitions", "1"] : []).run()
+        try SnapshotBenchmark.parse(small ? ["--nodes", "500", "--jobs", "50", "--plugins", "5", "--repetitions", "1"] : []).run()
+        try ReplayBenchmark.parse(small ? ["--nodes", "300", "--rounds", "1", "--status-updates", "500"] : []).run()
+        let parked = small ? ["--queries", "50", "--port", String(port)] : ["--port", String(port)]
+        try await ParkedQueriesBenchmark.parse(parked).run()
+        try await ParkedQueriesBenchmark.parse(parked + ["--peer", "bare"]).run()
     }
 }

@@ -45,11 +45,17 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             server.terminate()
             server.waitUntilExit()
         }
-        let waitPath = peer == .caravan ? "/v1/plugin/csi/bench?index=1&wait=300s" : "/wait?index=1"
         try await waitUntil("the server answers") { (try? await client.get(peer == .caravan ? "/v1/status/leader" : "/parked").get().status) == 200 }
+        // The queries wait past the index the plugin has now: on Caravan, the registration's.
+        var waitPath = "/wait?index=1"
+        var readPath = "/wait?index=0"
         if peer == .caravan {
             let register = try await client.put("/v1/node/register", body: Self.registerBody(Workload.node(0, plugin: "bench"))).get()
             precondition(register.status == 200, "registration failed: \(register.body)")
+            let reply = try JSONSerialization.jsonObject(with: Data(register.body.utf8)) as? [String: Any]
+            let index = reply?["Index"] as? Int ?? 0
+            waitPath = "/v1/plugin/csi/bench?index=\(index)&wait=300s"
+            readPath = "/v1/plugin/csi/bench"
         }
         let before = try Self.residentKilobytes(pid: server.processIdentifier)
 
@@ -77,7 +83,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
         }
         let cpuDuringWake = try Self.cpuSeconds(pid: server.processIdentifier) - cpuBefore
         let clientCPU = try Self.cpuSeconds(pid: getpid()) - clientCPUBefore
-        let answerBytes = try await client.get(waitPath.replacingOccurrences(of: "index=1", with: "index=0")).get().body.utf8.count
+        let answerBytes = try await client.get(readPath).get().body.utf8.count
         let elapsed = last - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("parked-queries (\(peer.rawValue)): \(queries) blocking queries on GET \(waitPath), one write wakes them all")

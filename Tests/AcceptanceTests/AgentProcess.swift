@@ -63,8 +63,9 @@ final class AgentProcess {
     /// Everything the agent has printed so far.
     var output: String { captured.text }
 
-    /// Runs `caravan` with `arguments` to completion; returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `caravan` (or another of the package's programs) with `arguments` to completion;
+    /// returns its exit status and output.
+    static func run(_ arguments: [String], binary: URL = AgentProcess.binary) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -1,11 +1,23 @@
 import Foundation
 import Testing
 
-/// The wrk benchmarks behind docs/performance.md, in their quick mode (`CARAVAN_BENCH_QUICK=1`:
-/// the debug binary, one second per measurement): a benchmark nobody runs breaks silently. Each
-/// must finish, print every measurement it promises, and measure something.
+/// The benchmarks behind docs/performance.md, in their quick modes (`caravan-bench all --quick`;
+/// the wrk scripts with `CARAVAN_BENCH_QUICK=1`: the debug binary, one second per measurement):
+/// a benchmark nobody runs breaks silently. Each must finish, print every measurement it
+/// promises, and measure something.
 @Suite(.serialized)
-struct BenchmarkScriptTests {
+struct BenchmarkQuickModeTests {
+    @Test("caravan-bench all --quick runs every benchmark")
+    func caravanBench() throws {
+        let binary = AgentProcess.binary.deletingLastPathComponent().appendingPathComponent("caravan-bench")
+        let run = try AgentProcess.run(["all", "--quick", "--port", String(ClusterProcesses.freePort())], binary: binary)
+        #expect(run.status == 0, "\(run.output)")
+        for benchmark in ["fsm-apply", "encode-list", "snapshot", "replay", "parked-queries (caravan)", "parked-queries (bare)"] {
+            #expect(run.output.contains(benchmark), "\(benchmark) ran")
+        }
+        #expect(run.output.components(separatedBy: "responses 200: 50/50").count == 3, "both parked-query runs woke every query")
+    }
+
     @Test(
         "every wrk benchmark runs in its quick mode and prints each of its measurements",
         arguments: [("bench-durable-writes.sh", 2), ("bench-cluster-writes.sh", 4), ("bench-acl-reads.sh", 4)])
