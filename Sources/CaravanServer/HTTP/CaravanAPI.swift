@@ -36,9 +36,9 @@ public struct APIConfiguration: Sendable {
     }
 }
 
-/// Caravan's HTTP API: routes each request to its handler, as Nomad's agent does (exact paths
-/// and prefix paths, 405 `Invalid method` for a known path with the wrong method, 404 with an
-/// empty body for an unknown path), and turns ``APIError``s into text/plain responses.
+/// Caravan's HTTP API: routes each request through the route table (``routes``) to its handler,
+/// as Nomad's agent does (405 `Invalid method` for a known path with the wrong method, 404 with
+/// an empty body for an unknown path), and turns ``APIError``s into text/plain responses.
 public struct CaravanAPI: HTTPResponder {
     public typealias Context = BasicRequestContext
 
@@ -79,98 +79,7 @@ public struct CaravanAPI: HTTPResponder {
         let segments = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false).map {
             QueryParameters.percentDecode($0, plusIsSpace: false)
         }
-        let query = QueryParameters(request.uri.query)
-        let method = request.method
-
-        switch (segments.count, segments[0]) {
-        case (1, "jobs"):
-            switch method {
-            case .get: return try await listJobs(request, query)
-            case .put, .post: return try await registerJob(request, query: query, pathID: nil)
-            default: throw APIError.invalidMethod
-            }
-        case (2, "job") where !segments[1].isEmpty:
-            switch method {
-            case .get: return try await readJob(id: segments[1], request, query)
-            case .put, .post: return try await registerJob(request, query: query, pathID: segments[1])
-            case .delete: return try await deregisterJob(id: segments[1], request, query)
-            default: throw APIError.invalidMethod
-            }
-        case (1, "nodes"):
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsNodeRead)
-            return try await listNodes(request, query)
-        case (2, "node") where segments[1] == "register":
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsNodeWrite)
-            return try await registerNode(request)
-        case (2, "node") where !segments[1].isEmpty:
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsNodeRead)
-            return try await readNode(id: segments[1], request, query)
-        case (3, "node") where segments[2] == "purge" && !segments[1].isEmpty:
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsNodeWrite)
-            return try await purgeNode(id: segments[1], request)
-        case (3, "node") where segments[2] == "status" && !segments[1].isEmpty:
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsNodeWrite)
-            return try await updateNodeStatus(id: segments[1], request)
-        case (1, "plugins"):
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsPluginList)
-            return try await listPlugins(request, query)
-        case (_, "plugin") where segments.count >= 2 && segments[1] == "csi":
-            guard segments.count == 3 || segments.count == 4, !segments[2].isEmpty else { throw APIError.resourceNotFound }
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsPluginRead)
-            return try await readPlugin(id: segments[2], request, query)
-        case (2, "csi") where segments[1] == "plugins":
-            guard method == .get else { throw APIError.invalidMethod }
-            return try await listSeedPlugins(request, query)
-        case (2, "csi") where segments[1] == "jobs":
-            guard method == .get else { throw APIError.invalidMethod }
-            return try await listSeedPluginJobs(request, query)
-        case (3, "csi") where segments[1] == "plugin" && !segments[2].isEmpty:
-            guard method == .get else { throw APIError.invalidMethod }
-            return try await readSeedPlugin(id: segments[2], request, query)
-        case (2, "acl"), (3, "acl"):
-            return try await routeACL(segments, method, request, query)
-        case (1, "namespaces"):
-            guard method == .get else { throw APIError.invalidMethod }
-            return try await listNamespaces(request, query)
-        case (2, "namespace") where !segments[1].isEmpty:
-            switch method {
-            case .get: return try await readNamespace(name: segments[1], request, query)
-            case .put, .post: return try await upsertNamespace(name: segments[1], request)
-            case .delete: return try await deleteNamespace(name: segments[1], request)
-            default: throw APIError.invalidMethod
-            }
-        case (2, "status") where segments[1] == "leader":
-            guard method == .get else { throw APIError.invalidMethod }
-            return statusLeader()
-        case (2, "status") where segments[1] == "peers":
-            guard method == .get else { throw APIError.invalidMethod }
-            return statusPeers()
-        case (3, "operator") where segments[1] == "raft" && segments[2] == "configuration":
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsOperatorRead)
-            return raftConfiguration()
-        case (3, "operator") where segments[1] == "raft" && segments[2] == "peer":
-            guard method == .delete || method == .put || method == .post else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsOperatorWrite)
-            return try await method == .delete ? removePeer(query, request) : addPeer(query, request)
-        case (3, "operator") where segments[1] == "raft" && segments[2] == "transfer-leadership":
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsOperatorWrite)
-            return try await transferLeadership(query, request)
-        case (2, "agent") where segments[1] == "self":
-            guard method == .get else { throw APIError.invalidMethod }
-            try await caller(request).require(\.allowsAgentRead)
-            return await agentSelf()
-        default:
-            throw APIError.notFound
-        }
+        return try await dispatch(request, path: segments, query: QueryParameters(request.uri.query))
     }
 
     // MARK: Shared pieces
@@ -264,6 +173,12 @@ public struct CaravanAPI: HTTPResponder {
         guard aclEnabled else { return .unrestricted }
         let (token, state) = try await resolveToken(request)
         return Caller(token: token, acl: node.admission.tokens.acl(for: token, in: state), policiesIndex: state.tableIndex(.aclPolicies))
+    }
+
+    /// The caller the router resolved for `call`, or the request's own if it resolved none.
+    func caller(_ call: RouteCall) async throws -> Caller {
+        if let caller = call.caller { return caller }
+        return try await caller(call.request)
     }
 
     /// The request's token, and the state it was found in.

@@ -63,82 +63,14 @@ struct GoDuration: Decodable {
     }
 }
 
-// Nomad's ACL routes: bootstrap, policies and tokens. They answer `400 ACL support disabled`
-// while ACLs are off.
+// Nomad's ACL routes: bootstrap, policies and tokens (the route table sends them here, and
+// answers `400 ACL support disabled` while ACLs are off).
 extension CaravanAPI {
-    func routeACL(_ segments: [String], _ method: HTTPRequest.Method, _ request: Request, _ query: QueryParameters) async throws -> Response {
-        switch (segments.count, segments[1]) {
-        case (2, "bootstrap"):
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try requireACLs()
-            return try await bootstrapACL(request)
-        case (2, "policies"):
-            guard method == .get else { throw APIError.invalidMethod }
-            try requireACLs()
-            return try await listACLPolicies(try await caller(request), request, query)
-        case (3, "policy") where !segments[2].isEmpty:
-            guard [.get, .put, .post, .delete].contains(method) else { throw APIError.invalidMethod }
-            try requireACLs()
-            let caller = try await caller(request)
-            switch method {
-            case .get: return try await readACLPolicy(name: segments[2], caller, request, query)
-            case .put, .post:
-                try caller.requireManagement()
-                return try await upsertACLPolicy(name: segments[2], request)
-            case .delete:
-                try caller.requireManagement()
-                return try await submitAnsweringEmpty(.aclPolicyDelete([segments[2]]), request)
-            default: throw APIError.invalidMethod
-            }
-        case (2, "tokens"):
-            guard method == .get else { throw APIError.invalidMethod }
-            try requireACLs()
-            let caller = try await caller(request)
-            try caller.requireManagement()
-            return try await listACLTokens(request, query)
-        case (2, "token"):
-            guard method == .put || method == .post else { throw APIError.invalidMethod }
-            try requireACLs()
-            let caller = try await caller(request)
-            try caller.requireManagement()
-            return try await upsertACLToken(accessorID: nil, request)
-        case (3, "token") where segments[2] == "self":
-            guard method == .get else { throw APIError.invalidMethod }
-            try requireACLs()
-            do {
-                let (token, state) = try await resolveToken(request)
-                return Responses.json(token, index: state.tableIndex(.aclTokens))
-            } catch let error as APIError where error == .permissionDenied {
-                throw APIError(.forbidden, "ACL token not found")
-            }
-        case (3, "token") where !segments[2].isEmpty:
-            guard [.get, .put, .post, .delete].contains(method) else { throw APIError.invalidMethod }
-            try requireACLs()
-            let caller = try await caller(request)
-            switch method {
-            case .get: return try await readACLToken(accessorID: segments[2], caller, request, query)
-            case .put, .post:
-                try caller.requireManagement()
-                return try await upsertACLToken(accessorID: segments[2], request)
-            case .delete:
-                try caller.requireManagement()
-                return try await submitAnsweringEmpty(.aclTokenDelete([segments[2]]), request)
-            default: throw APIError.invalidMethod
-            }
-        default:
-            throw APIError.notFound
-        }
-    }
-
     /// A new accessor or secret ID: a random UUID, lowercase as Nomad writes them.
     private static func newID() -> String { UUID().uuidString.lowercased() }
 
-    private func requireACLs() throws(APIError) {
-        guard aclEnabled else { throw APIError.aclDisabled }
-    }
-
     /// `PUT /v1/acl/bootstrap`: the first management token, once.
-    private func bootstrapACL(_ request: Request) async throws -> Response {
+    func bootstrapACL(_ request: Request) async throws -> Response {
         let body = try await decodeOptionalBody(request, as: ACLBootstrapRequest.self)
         var secret = Self.newID()
         if let given = body?.bootstrapSecret, !given.isEmpty {
@@ -158,7 +90,7 @@ extension CaravanAPI {
 
     /// `GET /v1/acl/policies`: every policy for a management token; for any other, the policies
     /// its token names.
-    private func listACLPolicies(_ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+    func listACLPolicies(_ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let prefix = query["prefix"] ?? ""
         let held = Set(caller.token?.policies ?? [])
         return try await blocking(request, query, view: caller.isManagement ? "" : "held=\(held.sorted())") { state in
@@ -171,7 +103,7 @@ extension CaravanAPI {
     }
 
     /// `GET /v1/acl/policy/:name`: for a management token, or one that holds the policy.
-    private func readACLPolicy(name: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+    func readACLPolicy(name: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
         try caller.require(caller.isManagement || caller.token?.policies.contains(name) == true)
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.aclPolicies)
@@ -185,7 +117,7 @@ extension CaravanAPI {
     }
 
     /// `PUT /v1/acl/policy/:name`: the rules must parse and mean something Nomad accepts.
-    private func upsertACLPolicy(name: String, _ request: Request) async throws -> Response {
+    func upsertACLPolicy(name: String, _ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: ACLPolicyRequest.self)
         guard body.name == name else { throw APIError.badRequest("ACL policy name does not match request path") }
         let policy = ACLPolicy(name: name, description: body.description ?? "", rules: body.rules ?? "")
@@ -193,7 +125,7 @@ extension CaravanAPI {
     }
 
     /// `GET /v1/acl/tokens`: every token, without secrets.
-    private func listACLTokens(_ request: Request, _ query: QueryParameters) async throws -> Response {
+    func listACLTokens(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let prefix = query["prefix"] ?? ""
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.aclTokens)
@@ -203,8 +135,19 @@ extension CaravanAPI {
         }
     }
 
+    /// `GET /v1/acl/token/self`: the request's own token (`403 ACL token not found` for an
+    /// unknown one).
+    func readOwnToken(_ request: Request) async throws -> Response {
+        do {
+            let (token, state) = try await resolveToken(request)
+            return Responses.json(token, index: state.tableIndex(.aclTokens))
+        } catch let error as APIError where error == .permissionDenied {
+            throw APIError(.forbidden, "ACL token not found")
+        }
+    }
+
     /// `GET /v1/acl/token/:accessor`: for a management token, or the token itself.
-    private func readACLToken(accessorID: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
+    func readACLToken(accessorID: String, _ caller: Caller, _ request: Request, _ query: QueryParameters) async throws -> Response {
         try caller.require(caller.isManagement || caller.token?.accessorID == accessorID)
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.aclTokens)
@@ -218,7 +161,7 @@ extension CaravanAPI {
     }
 
     /// `PUT /v1/acl/token` creates a token; `PUT /v1/acl/token/:accessor` updates one.
-    private func upsertACLToken(accessorID: String?, _ request: Request) async throws -> Response {
+    func upsertACLToken(accessorID: String?, _ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: ACLTokenRequest.self)
         let state = store.snapshot
         let now = configuration.clock()

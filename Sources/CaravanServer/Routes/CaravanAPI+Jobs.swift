@@ -18,10 +18,10 @@ struct JobRegisterRequest: Decodable {
 
 extension CaravanAPI {
     /// `GET /v1/jobs?prefix=&namespace=` (`*` for every namespace the caller may list jobs in).
-    func listJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try await caller(request)
+    func listJobs(_ call: RouteCall) async throws -> Response {
+        let (request, query) = (call.request, call.query)
+        let caller = try await caller(call)
         let requested = namespace(query)
-        try caller.require(.listJobs, inNamespace: requested)
         let prefix = query["prefix"] ?? ""
         return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
@@ -38,9 +38,6 @@ extension CaravanAPI {
     /// `csi-access`.
     func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
-        let caller = try await caller(request)
-        try caller.require(.readJob, inNamespace: key.namespace)
-        try caller.require(.csiAccess, inNamespace: key.namespace)
         return try await blocking(request, query) { state in
             guard let job = state.job(namespace: key.namespace, id: key.id) else {
                 let index = state.tableIndex(.jobs)

@@ -7,9 +7,9 @@ import Hummingbird
 extension CaravanAPI {
     /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it) in the
     /// namespaces the caller may list jobs in. Needs `list-jobs` in the request namespace.
-    func listSeedPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try await caller(request)
-        try caller.require(.listJobs, inNamespace: namespace(query))
+    func listSeedPlugins(_ call: RouteCall) async throws -> Response {
+        let (request, query) = (call.request, call.query)
+        let caller = try await caller(call)
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
@@ -21,9 +21,9 @@ extension CaravanAPI {
 
     /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs the caller may list (optionally
     /// just one). Needs `list-jobs` in the request namespace.
-    func listSeedPluginJobs(_ request: Request, _ query: QueryParameters) async throws -> Response {
-        let caller = try await caller(request)
-        try caller.require(.listJobs, inNamespace: namespace(query))
+    func listSeedPluginJobs(_ call: RouteCall) async throws -> Response {
+        let (request, query) = (call.request, call.query)
+        let caller = try await caller(call)
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
