@@ -81,11 +81,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanCore",
+            dependencies: ["CaravanAdmission", "CaravanDurability", "CaravanModel", "CaravanRaft", "CaravanState", "CaravanStorage"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanServer",
             dependencies: [
                 "CaravanACL",
                 "CaravanAdmission",
                 "CaravanCertificates",
+                "CaravanCore",
                 "CaravanDurability",
                 "CaravanModel",
                 "CaravanState",
@@ -117,6 +123,7 @@ let package = Package(
             name: "caravan",
             dependencies: [
                 "CaravanCertificates",
+                "CaravanCore",
                 "CaravanDurability",
                 "CaravanServer",
                 "CaravanSim",
@@ -171,7 +178,8 @@ let package = Package(
         .testTarget(
             name: "AcceptanceTests",
             dependencies: [
-                "CaravanAdmission", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanStorage", "CaravanTestSupport",
+                "CaravanAdmission", "CaravanCore", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanStorage",
+                "CaravanTestSupport",
             ],
             swiftSettings: strict
         ),
@@ -185,6 +193,7 @@ let package = Package(
             name: "CaravanServerTests",
             dependencies: [
                 "CaravanAdmission",
+                "CaravanCore",
                 "CaravanServer",
                 "CaravanDurability",
                 "CaravanRaft",

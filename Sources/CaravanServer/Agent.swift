@@ -1,4 +1,5 @@
 import CaravanAdmission
+public import CaravanCore
 public import CaravanDurability
 import CaravanState
 import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaravanCertificates
+import CaravanCore
 import CaravanDurability
 import CaravanRaft
 import CaravanServer

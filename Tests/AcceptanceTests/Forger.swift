@@ -1,4 +1,5 @@
 import CaravanAdmission
+import CaravanCore
 import CaravanRaft
 import Foundation
 import Synchronization

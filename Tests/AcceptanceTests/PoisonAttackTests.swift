@@ -1,4 +1,5 @@
 import CaravanAdmission
+import CaravanCore
 import CaravanModel
 import CaravanRaft
 import CaravanState

@@ -1,3 +1,4 @@
+import CaravanCore
 import CaravanDurability
 import CaravanRaft
 import CaravanServer

@@ -1,12 +1,14 @@
+import CaravanCore
 import CaravanDurability
 import CaravanRaft
 import CaravanState
 import CaravanStorage
+import NIOPosix
 
-/// The processing loop: the inbox stepped into the raft core, each `Ready` persisted, sent and
-/// applied.
+/// The processing loop: the inbox handed to the core in batches, each `Ready` persisted, sent and
+/// handed back, and what the core asks for done.
 extension ServerNode {
-    func enqueue(_ input: Input) {
+    func enqueue(_ input: CoreInput) {
         inbox.append(input)
         guard !processing else { return }
         processing = true
@@ -17,38 +19,27 @@ extension ServerNode {
         while failure == nil {
             let inputs = inbox
             inbox = []
-            handle(inputs)
-            noticeLeadershipLoss()
-            guard raft.hasReady else {
+            let leaderBefore = core.raft.leader
+            perform(core.handle(inputs))
+            if inputs.contains(where: { if case .message(let message) = $0 { message.from == core.raft.leader } else { false } }),
+                core.raft.leader != 0 || leaderBefore != 0
+            {
+                noteLeaderContact()
+            }
+            guard let work = core.nextReady() else {
                 if inbox.isEmpty { break } else { continue }
             }
-            let ready = raft.ready()
-            // A leader sends before it syncs, so its own write overlaps the followers' (thesis
-            // §10.2.1): it counts itself towards a quorum only for what it has persisted, and its
-            // term and vote were made durable while it was a candidate. Everyone else promises
-            // what is on disk, so sends after.
-            let sendsFirst =
-                raft.role == .leader && ready.hardState.map { $0.term == durableVote.term && $0.vote == durableVote.vote } ?? true
-            if sendsFirst { send(ready.messages) }
+            if work.sendsFirst { send(work.frames) }
+            let installed: StoredSnapshot?
             do {
-                _ = try await persistence.persist(snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState)
+                installed = try await persistence.persist(snapshot: work.snapshot, entries: work.entries, hardState: work.hardState)
             } catch {
                 fail(String(describing: error))
                 break
             }
-            if let hardState = ready.hardState { durableVote = (hardState.term, hardState.vote) }
-            if !ready.entries.isEmpty {
-                statistics.batches += 1
-                statistics.entries += ready.entries.count
-            }
-            if !sendsFirst { send(ready.messages) }
-            if let snapshot = ready.snapshot { install(snapshot) }
-            apply(ready.committedEntries)
-            for read in ready.readStates { answer(read.requestID, .applied(read.index)) }
-            raft.advance(ready)
-            noticeLeadershipLoss()
+            if !work.sendsFirst { send(work.frames) }
+            perform(core.persisted(work, installed: installed))
             refreshStatus()
-            snapshotIfDue()
         }
         processing = false
         refreshStatus()
@@ -57,154 +48,38 @@ extension ServerNode {
         for waiter in idle { waiter.resume() }
     }
 
-    func handle(_ inputs: [Input]) {
-        var commands: [[UInt8]] = []
-        var waiters: [CheckedContinuation<AppliedEntry, any Error>] = []
-        var origins: [(from: NodeID, requestID: UInt64)?] = []
-        for input in inputs {
-            switch input {
-            case .message(let message):
-                let leaderBefore = raft.leader
-                raft.step(message)
-                if message.from == raft.leader, raft.leader != 0 || leaderBefore != 0 { noteLeaderContact() }
-            case .tick:
-                raft.tick()
-                tickDiscovery()
-            case .propose(let data, let waiter):
-                commands.append(data)
-                waiters.append(waiter)
-                origins.append(nil)
-            case .forwarded(let from, let requestID, .command(let data)):
-                commands.append(data)
-                origins.append((from, requestID))
-            case .forwarded(let from, let requestID, let operation):
-                let result = carryOut(operation)
-                if let peer = addressBook[from] { send(.forwardResult(requestID: requestID, from: raft.id, result: result), to: peer) }
-            case .local(let operation, let waiter):
-                let result = carryOut(operation)
-                waiter?.resume(returning: result)
-            case .read(let requestID):
-                do {
-                    try raft.requestRead(requestID)
-                } catch {
-                    answer(requestID, .notLeader)
-                }
+    /// Does what the core asks, in order: send, publish, answer, write a snapshot, log.
+    func perform(_ output: CoreOutput) {
+        guard !output.isEmpty else { return }
+        send(output.frames)
+        if let restored = output.restored { store.restore(restored) }
+        for applied in output.applied { store.publish(applied.state, changes: applied.result.changes) }
+        for (token, result) in output.proposals {
+            switch result {
+            case .success(let entry): proposalWaiters.removeValue(forKey: token)?.resume(returning: entry)
+            case .failure(let error): proposalWaiters.removeValue(forKey: token)?.resume(throwing: error)
             }
         }
-        guard !commands.isEmpty else { return }
-        do {
-            var index = try raft.propose(commands)
-            var nextWaiter = 0
-            for origin in origins {
-                if let origin {
-                    forwarded[index] = (origin.from, origin.requestID, raft.term)
-                } else {
-                    proposals[index] = (raft.term, waiters[nextWaiter])
-                    nextWaiter += 1
-                }
-                index += 1
-            }
-        } catch {
-            for waiter in waiters { waiter.resume(throwing: SubmitError.noLeader) }
-            for case let origin? in origins {
-                if let peer = addressBook[origin.from] { send(.forwardResult(requestID: origin.requestID, from: raft.id, result: .notLeader), to: peer) }
-            }
-        }
+        for (token, result) in output.operations { operationWaiters.removeValue(forKey: token)?.resume(returning: result) }
+        for (requestID, result) in output.answers { requestWaiters.removeValue(forKey: requestID)?.resume(returning: result) }
+        if !output.applied.isEmpty || output.restored != nil { releaseApplyWaiters() }
+        if let configuration = output.bootstrap { bootstrap(configuration) }
+        if let job = output.snapshot { writeInBackground(job) }
+        for warning in output.warnings { peerLog.warning(warning.kind, warning.message) }
     }
 
-    /// Starts a membership change or transfer on this server, which should be the leader.
-    func carryOut(_ operation: ForwardedOperation) -> ForwardResult {
-        do {
-            switch operation {
-            case .command:
-                return .failed("commands are proposed in batches")
-            case .configuration(let change):
-                let index = try raft.proposeConfigurationChange(change)
-                // Only once the change is accepted: a refused one (a member's ID, say) must not
-                // move anyone's address.
-                if case .addNonvoter(let server) = change { addressBook[server.id] = server }
-                return .applied(index)
-            case .transferLeadership(let target):
-                try raft.transferLeadership(to: target)
-                return .applied(0)
-            }
-        } catch {
-            switch error {
-            case .notLeader: return .notLeader
-            case .transferring: return .failed("a leadership transfer is in progress")
-            case .configuration(let reason): return .failed(reason)
-            }
-        }
-    }
-
-    /// When this server stops leading, the writes it proposed and has not applied get
-    /// "leadership lost" (they may still commit under the next leader, or not), as
-    /// hashicorp/raft answers pending futures; forwarded ones are answered the same way, so that
-    /// a follower does not retry a write that may yet apply.
-    func noticeLeadershipLoss() {
-        let isLeader = raft.role == .leader
-        defer { wasLeader = isLeader }
-        guard wasLeader, !isLeader else { return }
-        for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.leadershipLost) }
-        proposals = [:]
-        for (_, origin) in forwarded {
-            if let peer = addressBook[origin.from] {
-                send(.forwardResult(requestID: origin.requestID, from: raft.id, result: .leadershipLost), to: peer)
-            }
-        }
-        forwarded = [:]
-    }
-
+    /// Stops taking writes: persisting failed, so what is on disk is no longer known, or the
+    /// server stopped. Every write waiting, here or still in the inbox, gets `reason`.
     func fail(_ reason: String) {
-        failure = reason
-        wakeLeaderWaiters()
-        for (_, proposal) in proposals { proposal.waiter.resume(throwing: SubmitError.storage(reason)) }
-        proposals = [:]
-        for input in inbox {
-            if case .propose(_, let waiter) = input { waiter.resume(throwing: SubmitError.storage(reason)) }
-        }
+        perform(core.fail(reason))
+        for (_, waiter) in proposalWaiters { waiter.resume(throwing: SubmitError.storage(reason)) }
+        proposalWaiters = [:]
         inbox = []
-    }
-
-    // MARK: Applying
-
-    func apply(_ entries: [LogEntry]) {
-        guard !entries.isEmpty else { return }
-        for entry in entries {
-            let applied = machine.apply(entry)
-            if entry.kind == .configuration, let configuration = try? Configuration(decoding: entry.data) {
-                for server in configuration.servers { addressBook[server.id] = server }
-            }
-            store.publish(machine.state, changes: applied.changes)
-            if let proposal = proposals.removeValue(forKey: entry.index) {
-                if proposal.term == entry.term {
-                    proposal.waiter.resume(returning: applied)
-                } else {
-                    proposal.waiter.resume(throwing: SubmitError.leadershipLost)
-                }
-            }
-            if let origin = forwarded.removeValue(forKey: entry.index), let peer = addressBook[origin.from] {
-                let result: ForwardResult = origin.term == entry.term ? .applied(entry.index) : .leadershipLost
-                send(.forwardResult(requestID: origin.requestID, from: raft.id, result: result), to: peer)
-            }
-            remember(applied)
-        }
-        releaseApplyWaiters()
-    }
-
-    func remember(_ applied: AppliedEntry) {
-        // Only a server with peers answers for writes another server (its leader) applied first.
-        guard transport != nil else { return }
-        recentlyApplied[applied.index] = applied
-        recentlyAppliedOrder.append(applied.index)
-        if recentlyAppliedOrder.count > 8192 {
-            for index in recentlyAppliedOrder.prefix(4096) { recentlyApplied[index] = nil }
-            recentlyAppliedOrder.removeFirst(4096)
-        }
+        wakeLeaderWaiters()
     }
 
     func releaseApplyWaiters() {
-        let applied = machine.state.index
+        let applied = core.machine.state.index
         guard applyWaiters.contains(where: { $0.index <= applied }) else { return }
         var waiting: [(id: UInt64, index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
         for item in applyWaiters {
@@ -213,24 +88,52 @@ extension ServerNode {
         applyWaiters = waiting
     }
 
-    /// Replaces the state with a snapshot the leader sent.
-    func install(_ snapshot: Snapshot) {
+    /// Founds a new cluster: persists the same first entry every founding server writes, and
+    /// restarts the core's raft from it.
+    func bootstrap(_ configuration: Configuration) {
+        let (hardState, entries) = Raft.bootstrap(configuration)
         do {
-            let stored = try SnapshotStore.decode(snapshot.data)
-            machine = StateMachine(state: try StateSnapshot(decoding: stored.state))
+            try persistence.persistNow(entries: entries, hardState: hardState)
         } catch {
-            fail("installing the snapshot at index \(snapshot.metadata.index): \(error)")
+            fail("bootstrapping the cluster: \(error)")
             return
         }
-        for server in snapshot.metadata.configuration.servers { addressBook[server.id] = server }
-        store.restore(machine.state)
-        statistics.snapshotsInstalled += 1
-        statistics.lastSnapshotIndex = snapshot.metadata.index
-        snapshotDue = snapshot.metadata.index + durability.snapshotInterval
-        for (index, proposal) in proposals where index <= snapshot.metadata.index {
-            proposal.waiter.resume(throwing: SubmitError.leadershipLost)
-            proposals[index] = nil
+        core.bootstrapped(configuration)
+        refreshStatus()
+    }
+
+    // MARK: Snapshots
+
+    /// Writes a snapshot the core asked for on the blocking-I/O pool (apply never waits for it),
+    /// compacts the log behind it, and reports back.
+    func writeInBackground(_ job: SnapshotJob) {
+        guard let snapshots = persistence.snapshots else { return }
+        let persistence = self.persistence
+        Task {
+            let result: Result<[UInt8], any Error>
+            do {
+                result = .success(try await NIOThreadPool.singleton.runIfActive { try Self.write(job, to: snapshots, compacting: persistence) })
+            } catch {
+                result = .failure(error)
+            }
+            self.perform(self.core.snapshotWritten(job, frame: result))
         }
-        releaseApplyWaiters()
+    }
+
+    /// Saves a snapshot, then lets the log drop what it covers but the trailing entries.
+    static func write(_ job: SnapshotJob, to snapshots: SnapshotStore, compacting persistence: RaftPersistence) throws -> [UInt8] {
+        let metadata = job.metadata
+        let frame = try snapshots.save(index: metadata.index, term: metadata.term, configuration: metadata.configuration, state: job.state.encoded())
+            .frame
+        if job.compactThrough > 0 { try persistence.compact(through: job.compactThrough) }
+        return frame
+    }
+
+    /// Takes a snapshot now, in the caller's task; for tests and `caravan operator`.
+    public func snapshotNow() throws {
+        guard let snapshots = persistence.snapshots else { return }
+        let job = core.snapshotJob()
+        let frame = try Self.write(job, to: snapshots, compacting: persistence)
+        perform(core.snapshotWritten(job, frame: .success(frame)))
     }
 }

@@ -1,4 +1,5 @@
 import CaravanAdmission
+import CaravanCore
 import CaravanRaft
 import CaravanState
 
@@ -16,9 +17,13 @@ extension ServerNode {
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             if let failure { throw .storage(failure) }
-            if raft.role == .leader {
+            if core.raft.role == .leader {
                 do {
-                    return try await withCheckedThrowingContinuation { enqueue(.propose(data, $0)) }
+                    let token = newToken()
+                    return try await withCheckedThrowingContinuation { continuation in
+                        proposalWaiters[token] = continuation
+                        enqueue(.propose(data, token: token))
+                    }
                 } catch let error as SubmitError {
                     if case .noLeader = error { continue }
                     throw error
@@ -29,7 +34,7 @@ extension ServerNode {
             switch try await forwardToLeader(.command(data), credentials: credentials, until: deadline) {
             case .applied(let index):
                 try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
-                return recentlyApplied[index] ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
+                return core.appliedResult(at: index) ?? AppliedEntry(index: index, changes: ChangeSet(), result: .success(.none))
             case .failed(let reason):
                 throw .storage(reason)
             case .refused(let error):
@@ -58,8 +63,12 @@ extension ServerNode {
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             let result: ForwardResult
-            if raft.role == .leader {
-                result = await withCheckedContinuation { enqueue(.local(operation, $0)) }
+            if core.raft.role == .leader {
+                let token = newToken()
+                result = await withCheckedContinuation { continuation in
+                    operationWaiters[token] = continuation
+                    enqueue(.operation(operation, token: token))
+                }
             } else {
                 result = try await forwardToLeader(operation, credentials: credentials, until: deadline)
             }
@@ -83,15 +92,12 @@ extension ServerNode {
     /// Waits until this server has applied everything the leader had committed when the call
     /// was made (ReadIndex), so a read after it sees every write acknowledged before it.
     public func readBarrier() async throws(SubmitError) {
-        if raft.role == .leader || readOnly { return }
+        if core.raft.role == .leader || readOnly { return }
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             guard try await waitForLeader(until: deadline) else { throw .noLeader }
-            if raft.role == .leader { return }
-            let requestID = nextRequestID
-            nextRequestID += 1
-            let result = await request(requestID, leader: raft.leader, isWrite: false, until: deadline) { enqueue(.read(requestID)) }
-            if case .applied(let index) = result {
+            if core.raft.role == .leader { return }
+            if case .applied(let index) = await request(nil, credentials: .anonymous, until: deadline) {
                 try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
                 return
             }
@@ -104,67 +110,42 @@ extension ServerNode {
         async throws(SubmitError) -> ForwardResult
     {
         guard try await waitForLeader(until: deadline) else { throw .noLeader }
-        if raft.role == .leader { return .notLeader }
-        guard let leader = addressBook[raft.leader] else { throw .noLeader }
-        let requestID = nextRequestID
-        nextRequestID += 1
-        let isWrite = if case .command = operation { true } else { false }
-        let result = await request(requestID, leader: leader.id, isWrite: isWrite, until: deadline) {
-            send(.forward(requestID: requestID, from: raft.id, operation: operation, credentials: credentials), to: leader)
-        }
+        if core.raft.role == .leader { return .notLeader }
+        let result = await request(operation, credentials: credentials, until: deadline)
         if case .notLeader = result, ContinuousClock.now >= deadline { throw .noLeader }
         return result
     }
 
-    /// Registers a request to `leader`, runs `start`, and waits for the answer or the deadline
-    /// (answered as `notLeader`). If another leader takes over meanwhile, a write is answered
-    /// `leadershipLost` (the old leader may have committed it) and anything else `notLeader`
-    /// (ask the new one).
-    func request(
-        _ requestID: UInt64, leader: NodeID, isWrite: Bool, until deadline: ContinuousClock.Instant, start: () -> Void
-    ) async -> ForwardResult {
+    /// Sends a request to the leader (`nil`: a read index) and waits for the answer or the
+    /// deadline (answered as `notLeader`). If another leader takes over meanwhile, a write is
+    /// answered `leadershipLost` (the old leader may have committed it) and anything else
+    /// `notLeader` (ask the new one).
+    func request(_ operation: ForwardedOperation?, credentials: WriteCredentials, until deadline: ContinuousClock.Instant) async -> ForwardResult {
+        guard let (requestID, input, output) = core.startRequest(operation, credentials: credentials) else { return .notLeader }
         let timeout = Task { [weak self] in
             try? await Task.sleep(until: deadline)
-            await self?.answer(requestID, .notLeader)
+            await self?.giveUp(requestID)
         }
         defer { timeout.cancel() }
         return await withCheckedContinuation { continuation in
-            pendingRequests[requestID] = (continuation, leader, isWrite)
-            start()
+            requestWaiters[requestID] = continuation
+            perform(output)
+            if let input { enqueue(input) }
         }
     }
 
-    func answer(_ requestID: UInt64, _ result: ForwardResult) {
-        pendingRequests.removeValue(forKey: requestID)?.waiter.resume(returning: result)
+    private func giveUp(_ requestID: UInt64) {
+        core.abandonRequest(requestID)
+        requestWaiters.removeValue(forKey: requestID)?.resume(returning: .notLeader)
     }
-
-    /// Answers a request with what server `from` said of it, if `from` is the leader the request
-    /// went to; anyone else's answer is ignored.
-    func answer(_ requestID: UInt64, from: NodeID, _ result: ForwardResult) {
-        guard pendingRequests[requestID]?.leader == from else { return }
-        answer(requestID, result)
-    }
-
-    /// Answers the requests sent to a leader that is no longer the leader.
-    func abandonRequestsToFormerLeaders() {
-        guard raft.leader != requestsLeader else { return }
-        requestsLeader = raft.leader
-        for (requestID, request) in pendingRequests where request.leader != raft.leader {
-            answer(requestID, request.isWrite ? .leadershipLost : .notLeader)
-        }
-    }
-
-    /// Whether this server can reach a leader: it leads, or it knows the leader's address.
-    var knowsLeader: Bool { raft.role == .leader || (raft.leader != 0 && addressBook[raft.leader] != nil) }
 
     /// Waits until a leader is known (``refreshStatus()`` wakes the waiters when one is) or the
     /// deadline passes; false on the deadline.
     func waitForLeader(until deadline: ContinuousClock.Instant) async throws(SubmitError) -> Bool {
-        while !knowsLeader {
+        while !core.knowsLeader {
             if let failure { throw .storage(failure) }
             guard ContinuousClock.now < deadline else { return false }
-            let waiterID = nextRequestID
-            nextRequestID += 1
+            let waiterID = newToken()
             let timeout = Task { [weak self] in
                 try? await Task.sleep(until: deadline)
                 await self?.wakeLeaderWaiter(waiterID)
@@ -190,16 +171,15 @@ extension ServerNode {
     /// it does not reach by `deadline` (this server cut off, or an answer that was not the
     /// leader's) answers `No cluster leader` instead of waiting for ever.
     func waitUntilApplied(_ index: UInt64, until deadline: ContinuousClock.Instant) async throws(SubmitError) {
-        guard machine.state.index < index else { return }
-        let waiterID = nextRequestID
-        nextRequestID += 1
+        guard core.machine.state.index < index else { return }
+        let waiterID = newToken()
         let timeout = Task { [weak self] in
             try? await Task.sleep(until: deadline)
             await self?.giveUpWaiting(waiterID)
         }
         await withCheckedContinuation { applyWaiters.append((waiterID, index, $0)) }
         timeout.cancel()
-        guard machine.state.index >= index else { throw .noLeader }
+        guard core.machine.state.index >= index else { throw .noLeader }
     }
 
     private func giveUpWaiting(_ waiterID: UInt64) {

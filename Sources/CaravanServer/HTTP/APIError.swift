@@ -1,4 +1,5 @@
 import CaravanAdmission
+import CaravanCore
 public import HTTPTypes
 
 /// An error answered to the client as Nomad answers it: a status code and a plain-text body.

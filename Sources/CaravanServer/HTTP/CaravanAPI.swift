@@ -1,5 +1,6 @@
 import CaravanACL
 import CaravanAdmission
+import CaravanCore
 import CaravanModel
 import CaravanState
 import Foundation

@@ -1,3 +1,4 @@
+import CaravanCore
 import CaravanModel
 import CaravanRaft
 import CaravanState

@@ -1,3 +1,4 @@
+import CaravanCore
 import CaravanAdmission
 import CaravanModel
 import CaravanRaft

@@ -1,15 +1,15 @@
-import CaravanAdmission
-import CaravanRaft
+public import CaravanAdmission
+public import CaravanRaft
 
 /// A request a follower hands to the leader: a write, a membership change or a transfer.
-enum ForwardedOperation: Sendable, Hashable {
+public enum ForwardedOperation: Sendable, Hashable {
     case command([UInt8])
     case configuration(ConfigurationChange)
     case transferLeadership(NodeID)
 }
 
 /// The leader's answer to a forwarded operation.
-enum ForwardResult: Sendable, Hashable {
+public enum ForwardResult: Sendable, Hashable {
     /// Committed and applied at this index (0 for a leadership transfer).
     case applied(UInt64)
     /// The receiver is not the leader (any more); ask again.
@@ -24,19 +24,27 @@ enum ForwardResult: Sendable, Hashable {
 /// A server introducing itself to the servers it was told to join, and their answer: who they
 /// know. Servers of a new cluster use it to find each other before bootstrapping
 /// (`-bootstrap-expect`); a fresh server uses it to be added to a running cluster.
-struct Hello: Sendable, Hashable {
-    var server: Server
+public struct Hello: Sendable, Hashable {
+    public var server: Server
     /// Whether the sender has a log or a snapshot (a fresh server has neither).
-    var hasState: Bool
+    public var hasState: Bool
     /// Whether the sender belongs to a configuration.
-    var isMember: Bool
-    var known: [Server]
-    var isReply: Bool
+    public var isMember: Bool
+    public var known: [Server]
+    public var isReply: Bool
+
+    public init(server: Server, hasState: Bool, isMember: Bool, known: [Server], isReply: Bool) {
+        self.server = server
+        self.hasState = hasState
+        self.isMember = isMember
+        self.known = known
+        self.isReply = isReply
+    }
 }
 
 /// Everything servers send each other over the peer transport. Every frame names its sender,
-/// which the connection it arrives on must keep naming (see ``PeerConnection``).
-enum PeerFrame: Sendable {
+/// which the connection it arrives on must keep naming (the transport's connection binding).
+public enum PeerFrame: Sendable {
     case raft(Message)
     /// A follower's operation for the leader, with the credentials of the request behind it:
     /// the leader authorizes it as if the request had reached its own API.
@@ -45,7 +53,7 @@ enum PeerFrame: Sendable {
     case hello(Hello)
 
     /// The server that sent the frame.
-    var sender: NodeID {
+    public var sender: NodeID {
         switch self {
         case .raft(let message): message.from
         case .forward(_, let from, _, _): from
@@ -56,12 +64,12 @@ enum PeerFrame: Sendable {
 }
 
 /// A frame that did not decode.
-struct PeerFrameError: Error, CustomStringConvertible {
-    let description: String
+public struct PeerFrameError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 extension PeerFrame {
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         var writer = FrameWriter()
         switch self {
         case .raft(let message):
@@ -118,7 +126,7 @@ extension PeerFrame {
         return writer.bytes
     }
 
-    init(decoding bytes: [UInt8]) throws {
+    public init(decoding bytes: [UInt8]) throws {
         guard let tag = bytes.first else { throw PeerFrameError(description: "empty frame") }
         if tag == 0 {
             self = .raft(try Message(decoding: Array(bytes.dropFirst())))
