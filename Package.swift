@@ -110,6 +110,8 @@ let package = Package(
         .target(
             name: "CaravanSim",
             dependencies: [
+                "CaravanAdmission",
+                "CaravanCore",
                 "CaravanDurability",
                 "CaravanModel",
                 "CaravanRaft",

@@ -48,7 +48,8 @@ public struct CoreOutput: Sendable {
             && snapshot == nil && warnings.isEmpty && bootstrap == nil
     }
 
-    mutating func append(_ other: CoreOutput) {
+    /// Adds `other`'s work after this output's.
+    public mutating func append(_ other: CoreOutput) {
         frames += other.frames
         if let restored = other.restored { self.restored = restored }
         applied += other.applied

@@ -93,9 +93,10 @@ extension ServerCore {
         let isLeader = raft.role == .leader
         defer { wasLeader = isLeader }
         guard wasLeader, !isLeader else { return output }
-        for (_, proposal) in proposals { output.proposals.append((proposal.token, .failure(.leadershipLost))) }
+        for index in proposals.keys.sorted() { output.proposals.append((proposals[index]!.token, .failure(.leadershipLost))) }
         proposals = [:]
-        for (_, origin) in forwarded {
+        for index in forwarded.keys.sorted() {
+            let origin = forwarded[index]!
             if let peer = addressBook[origin.from] {
                 output.frames.append((.forwardResult(requestID: origin.requestID, from: raft.id, result: .leadershipLost), peer))
             }
@@ -219,7 +220,8 @@ extension ServerCore {
         var output = CoreOutput()
         guard raft.leader != requestsLeader else { return output }
         requestsLeader = raft.leader
-        for (requestID, request) in requests where request.leader != raft.leader {
+        for requestID in requests.keys.sorted() where requests[requestID]!.leader != raft.leader {
+            let request = requests[requestID]!
             output.answers.append((requestID, request.isWrite ? .leadershipLost : .notLeader))
             requests[requestID] = nil
         }

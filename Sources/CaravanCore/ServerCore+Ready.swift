@@ -36,7 +36,8 @@ extension ServerCore {
             guard failure == nil else { return output }
         }
         output.append(apply(ready.committedEntries))
-        for read in ready.readStates where requests.removeValue(forKey: read.requestID) != nil {
+        for read in ready.readStates {
+            requests[read.requestID] = nil
             output.answers.append((read.requestID, .applied(read.index)))
         }
         raft.advance(ready)
@@ -92,9 +93,8 @@ extension ServerCore {
         statistics.snapshotsInstalled += 1
         statistics.lastSnapshotIndex = snapshot.metadata.index
         snapshotDue = snapshot.metadata.index + durability.snapshotInterval
-        for (index, proposal) in proposals where index <= snapshot.metadata.index {
-            output.proposals.append((proposal.token, .failure(.leadershipLost)))
-            proposals[index] = nil
+        for index in proposals.keys.sorted() where index <= snapshot.metadata.index {
+            output.proposals.append((proposals.removeValue(forKey: index)!.token, .failure(.leadershipLost)))
         }
         return output
     }

@@ -15,6 +15,9 @@ public import CaravanStorage
 /// a simulated network and disk) wrap this same value, so what the simulator exercises is what
 /// the agent runs.
 ///
+/// Its outputs come in a deterministic order (maps are read in sorted key order), so a
+/// simulated run from a seed replays event for event.
+///
 /// A shell's processing loop: hand a batch of inputs to ``handle(_:)``; take ``nextReady()``;
 /// send its frames first if it says so; persist it; send its frames otherwise; hand it back to
 /// ``persisted(_:installed:)``; do what each output says; repeat while there is work.
@@ -90,17 +93,20 @@ public struct ServerCore: Sendable {
     /// start, as founders of a larger one do, so that a restart finds it there whatever its flags;
     /// a server without a raft address, or a one-server cluster whose log an older build wrote
     /// without its configuration, is a cluster of its own. A server alone in its configuration
-    /// elects itself and applies its whole log before it serves anything.
+    /// campaigns at once: the first `Ready` its shell processes makes it the leader and applies
+    /// its whole log (the agent processes it before it serves anything).
     ///
     /// - Parameters:
     ///   - electionTicks: The election timeout in ticks.
     ///   - randomSeed: Seeds raft's election timeouts and the first request ID.
     ///   - takesSnapshots: Whether it writes snapshots of its state (a durable server does).
     ///   - readOnly: A replay's view: it never elects itself or persists anything.
+    ///   - tuneRaft: Adjusts raft's options (the simulator draws message sizes per run).
     ///   - persist: Writes entries and a hard state durably, on the calling thread.
     public init(
         membership: ClusterMembership, admission: Admission, durability: DurabilityOptions, electionTicks: Int, randomSeed: UInt64,
-        start: Start, takesSnapshots: Bool, readOnly: Bool = false, persist: (_ entries: [LogEntry], _ hardState: HardState?) throws -> Void
+        start: Start, takesSnapshots: Bool, readOnly: Bool = false, tuneRaft: (inout RaftOptions) -> Void = { _ in },
+        persist: (_ entries: [LogEntry], _ hardState: HardState?) throws -> Void
     ) {
         self.membership = membership
         self.admission = admission
@@ -108,6 +114,7 @@ public struct ServerCore: Sendable {
         self.takesSnapshots = takesSnapshots
         var options = RaftOptions(id: membership.server.id, randomSeed: randomSeed)
         options.electionTicks = electionTicks
+        tuneRaft(&options)
         raftOptions = options
         nextRequestID = randomSeed % (UInt64.max / 2) + 1
         statistics.lastSnapshotIndex = start.snapshot?.metadata.index ?? 0
@@ -131,22 +138,11 @@ public struct ServerCore: Sendable {
                 options: options, hardState: start.hardState, snapshot: Snapshot(metadata: alone, data: start.snapshot?.data ?? []),
                 entries: start.entries)
         }
-        var machine = StateMachine(state: start.state)
         if raft.configuration.voters == [raft.id], !readOnly, failure == nil {
-            do {
-                raft.campaign()
-                while raft.hasReady {
-                    let ready = raft.ready()
-                    try persist(ready.entries, ready.hardState)
-                    for entry in ready.committedEntries { _ = machine.apply(entry) }
-                    raft.advance(ready)
-                }
-            } catch {
-                failure = String(describing: error)
-            }
+            raft.campaign()
         }
         self.raft = raft
-        self.machine = machine
+        self.machine = StateMachine(state: start.state)
         durableVote = (raft.term, raft.vote)
         if raft.configuration.isEmpty { discovery = Discovery(expect: membership.bootstrapExpect, join: membership.join) }
         for server in raft.configuration.servers { addressBook[server.id] = server }
@@ -170,7 +166,7 @@ public struct ServerCore: Sendable {
     public mutating func fail(_ reason: String) -> CoreOutput {
         failure = reason
         var output = CoreOutput()
-        for (_, proposal) in proposals { output.proposals.append((proposal.token, .failure(.storage(reason)))) }
+        for index in proposals.keys.sorted() { output.proposals.append((proposals[index]!.token, .failure(.storage(reason)))) }
         proposals = [:]
         return output
     }

@@ -6,15 +6,14 @@ struct WritingClient {
     var idleUntil: UInt64 = 0
     var pending: Pending?
 
-    /// A write the leader appended at `index` in `term`, awaiting that server's apply.
+    /// A write proposed on a leader, awaiting the answer that server's core gives its token.
     struct Pending {
         /// The write's place in the history; nil for job submissions, which it does not check.
         let operation: Int?
         /// A namespace or ACL write, which the state machine may refuse (deterministically).
         var mayBeRefused = false
         let server: Int
-        let index: UInt64
-        let term: UInt64
+        let token: UInt64
         let deadline: UInt64
     }
 }

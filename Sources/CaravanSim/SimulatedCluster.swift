@@ -1,3 +1,4 @@
+import CaravanCore
 import CaravanRaft
 import CaravanState
 
@@ -40,8 +41,6 @@ struct SimulatedCluster {
     private var readers: [ReadingClient] = []
     private var watchers: [LongPollClient] = []
     private(set) var history: [Operation] = []
-    /// Writes whose entry was replaced by another: they never took effect.
-    private var failedWrites: Set<Int> = []
     /// Orders every client call and answer.
     private var clock: UInt64 = 0
     private var nextValue = 0
@@ -70,7 +69,9 @@ struct SimulatedCluster {
                     id: id, configuration: configuration, seed: random.next(), profile: profile, mutation: options.mutation))
         }
         self.servers = servers
-        roles = servers.map(\.raft.role)
+        // A server alone in its configuration is a leader as soon as it starts: its first round
+        // of processing then counts as its election.
+        roles = servers.map { _ in .follower }
         votes = servers.map { ($0.raft.term, $0.raft.vote) }
         commits = servers.map(\.raft.commitIndex)
         network = SimulatedNetwork(maximumDelay: max(1, profile.maximumDelay))
@@ -130,35 +131,34 @@ struct SimulatedCluster {
 
     private mutating func processReady(_ index: Int) throws {
         let id = servers[index].id
-        var appliedEntries: [(LogEntry, AppliedEntry)] = []
-        // The state is read inside the callback and not kept: holding a version would make the
-        // state machine copy its tables at the next entry.
-        var firstApplied: [(LogEntry, [(WatchKey, QueryView)])] = []
-        let (queries, known) = (committed.queries, committed.index)
-        let processed = try servers[index].processReady { entry, applied, state in
-            appliedEntries.append((entry, applied))
-            guard entry.index > known else { return }
-            firstApplied.append((entry, CommittedHistory.answers(of: queries, changedBy: applied.changes, in: state)))
-        }
-        let (messages, reads) = (processed.messages, processed.reads)
-        if let snapshotIndex = processed.installedSnapshot {
-            trace.record("\(id) installs the snapshot at \(snapshotIndex)")
+        let processed = try servers[index].process()
+        let output = processed.output
+        if let restored = output.restored {
+            trace.record("\(id) installs the snapshot at \(restored.index)")
             try wakeWatchersAfterRestore(at: index)
         }
-        for (entry, _) in appliedEntries { try safety.applied(entry, by: id, in: servers[index].raft.term) }
-        for (entry, answers) in firstApplied { committed.record(entry, answers: answers) }
-        for (entry, applied) in appliedEntries {
+        let (queries, known) = (committed.queries, committed.index)
+        for (entry, _, _) in output.applied { try safety.applied(entry, by: id, in: servers[index].raft.term) }
+        for (entry, applied, state) in output.applied where entry.index > known {
+            committed.record(entry, answers: CommittedHistory.answers(of: queries, changedBy: applied.changes, in: state))
+        }
+        for (entry, applied, _) in output.applied {
             trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
-            try completeWrites(at: index, entry: entry, applied: applied)
             try wakeWatchers(at: index, applied: applied)
         }
-        for message in messages { network.send(message, now: now, random: &random) }
-        for read in reads {
-            for reader in readers.indices where readers[reader].pending?.requestID == read.requestID {
-                readers[reader].pending?.readIndex = read.index
+        for (token, result) in output.proposals { try completeWrite(at: index, token: token, result: result) }
+        for message in processed.messages { network.send(message, now: now, random: &random) }
+        for (requestID, result) in output.answers {
+            for reader in readers.indices where readers[reader].pending?.requestID == requestID {
+                if case .applied(let readIndex) = result {
+                    readers[reader].pending?.readIndex = readIndex
+                } else {
+                    readers[reader].pending = nil
+                    readers[reader].idleUntil = now + 1
+                }
             }
         }
-        if !appliedEntries.isEmpty || !reads.isEmpty { completeReads(at: index) }
+        if !output.applied.isEmpty || !output.answers.isEmpty { completeReads(at: index) }
         let raft = servers[index].raft
         guard servers[index].isUp else { return }
         try safety.leaderLog(raft)
@@ -245,7 +245,7 @@ struct SimulatedCluster {
     private mutating func restart(_ index: Int) throws {
         try servers[index].restart()
         restartAt[index] = nil
-        roles[index] = servers[index].raft.role
+        roles[index] = .follower
         trace.record("\(servers[index].id) restarts")
     }
 
@@ -310,18 +310,18 @@ struct SimulatedCluster {
             } else {
                 command = Workload.nodeRegistration(node: key, value: nextValue, healthy: random.chance(70), controller: key % 4 == 0, time: time)
             }
-            guard let (index, term) = servers[writer.server].propose(command.encoded()) else { continue }
+            guard let token = servers[writer.server].propose(command.encoded()) else { continue }
             var operation: Int?
             if !isAdmin && !isJob {
                 operation = history.count
                 history.append(Operation(key: key, kind: .write(nextValue), call: tickClock()))
             }
-            writer.pending = .init(operation: operation, server: writer.server, index: index, term: term, deadline: now + Self.requestTimeout)
+            writer.pending = .init(operation: operation, server: writer.server, token: token, deadline: now + Self.requestTimeout)
             writer.pending?.mayBeRefused = isAdmin
             report.writesProposed += 1
             if isAdmin { report.adminWritesProposed += 1 }
             let what = isAdmin ? "admin write" : isJob ? "plugin job" : "\(Workload.nodeID(key)) = \(nextValue)"
-            trace.record("\(servers[writer.server].id) proposes \(index): \(what)")
+            trace.record("\(servers[writer.server].id) proposes \(what)")
         }
     }
 
@@ -330,26 +330,28 @@ struct SimulatedCluster {
         return false
     }
 
-    /// Answers the writes waiting on the entry `server` applied at `entry.index`: committed if
-    /// the entry is theirs (same term), failed if another entry took its place.
-    private mutating func completeWrites(at server: Int, entry: LogEntry, applied: AppliedEntry) throws {
+    /// Answers the write whose proposal on `server` carried `token`: committed when its entry
+    /// applied there. A write whose leader lost its leadership first may or may not take effect:
+    /// it stays unanswered, as a client that never heard back.
+    private mutating func completeWrite(at server: Int, token: UInt64, result: Result<AppliedEntry, SubmitError>) throws {
         for number in writers.indices {
-            guard let pending = writers[number].pending, pending.server == server, pending.index == entry.index else { continue }
+            guard let pending = writers[number].pending, pending.server == server, pending.token == token else { continue }
             writers[number].pending = nil
             writers[number].idleUntil = now + UInt64(random.below(10))
-            if entry.term == pending.term {
+            switch result {
+            case .success(let applied):
                 if case .failure(let error) = applied.result {
-                    guard pending.mayBeRefused, !Self.isHalt(error) else { throw SimulationFailure("write at \(entry.index) refused: \(error)") }
+                    guard pending.mayBeRefused, !Self.isHalt(error) else { throw SimulationFailure("write at \(applied.index) refused: \(error)") }
                     report.adminWritesRefused += 1
                 }
                 report.writesCommitted += 1
-                trace.record("\(servers[server].id) answers the write at \(entry.index)")
+                trace.record("\(servers[server].id) answers the write at \(applied.index)")
                 if let operation = pending.operation {
                     history[operation].answer = tickClock()
                     if let healedAt, history[operation].call > healedAt { committedAfterHealing = true }
                 }
-            } else if let operation = pending.operation {
-                failedWrites.insert(operation)
+            case .failure:
+                report.writesUnanswered += 1
             }
         }
     }
@@ -530,7 +532,7 @@ struct SimulatedCluster {
             }
         }
         try safety.logsMatch(servers.map(\.raft))
-        let operations = history.enumerated().filter { !failedWrites.contains($0.offset) }.map(\.element)
+        let operations = history
         report.linearizability = checker.check(operations)
         report.checks.count("linearizability")
         if case .violated = report.linearizability {

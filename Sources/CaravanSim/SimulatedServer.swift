@@ -1,35 +1,36 @@
+import CaravanAdmission
+import CaravanCore
 import CaravanDurability
 import CaravanRaft
 import CaravanState
 import CaravanStorage
 
-/// One simulated server: the real raft core; the agent's own persistence (``RaftStorage``) and
-/// recovery (``DataDirectory``) code, with the real write-ahead log, stable store and snapshot
-/// store, on a simulated disk of its own; the real state machine; and the real wake rule of
-/// blocking queries — driven by the simulation's clock. It takes snapshots and compacts its log,
-/// can crash (unsynced writes are lost, kept or torn as the run's generator decides), restart
-/// from what its disk kept, and pause.
+/// One simulated server: the agent's own ``ServerCore`` — the same decisions `caravan agent`
+/// makes — wrapped in simulated I/O instead of NIO, a disk and real time. Its data directory is
+/// the agent's (`DataDirectory`, `RaftStorage`, the real write-ahead log, stable store and
+/// snapshot store) on a simulated disk of its own; it keeps the real wake rule of blocking
+/// queries (`WatchTable`). It is driven by the simulation's clock: inputs wait for the tick's
+/// batch as they wait in the agent's inbox; each `Ready` is persisted, sent and handed back in
+/// the agent's order; snapshots the core asks for are written at once. It can crash (unsynced
+/// writes are lost, kept or torn as the run's generator decides), restart from what its disk
+/// kept, and pause.
 struct SimulatedServer {
-    /// How a server snapshots, drawn per run.
-    struct SnapshotPolicy {
-        /// Entries applied between snapshots; 0 never snapshots.
-        var interval: UInt64 = 0
-        /// Entries the log keeps before the newest snapshot.
-        var trailing: UInt64 = 0
-    }
-
     let id: NodeID
-    private(set) var raft: Raft
-    private(set) var machine = StateMachine()
+    private(set) var core: ServerCore
     /// The long-poll clients parked on this server, by client number.
     var watches = WatchTable<Int>()
     private let disk = SimulatedDisk()
     private let directory: DataDirectory
     private var storage: RaftStorage
-    private let options: RaftOptions
+    private let membership: ClusterMembership
+    private let durability: DurabilityOptions
+    private let profile: FaultProfile
     private let mutation: SimulationMutation?
-    private let policy: SnapshotPolicy
-    private var snapshotDue: UInt64
+    /// Seeds raft's election timeouts; a restart keeps it, as a restarted agent keeps its flags.
+    private let seed: UInt64
+    /// Inputs waiting for this tick's batch.
+    private var inputs: [CoreInput] = []
+    private var nextToken: UInt64 = 1
     private(set) var isUp = true
     /// The tick a paused server resumes at; it neither ticks nor hears messages until then.
     var pausedUntil: UInt64?
@@ -38,26 +39,47 @@ struct SimulatedServer {
 
     static let walOptions = WALOptions(segmentSize: 64 << 10)
 
+    var raft: Raft { core.raft }
+    var machine: StateMachine { core.machine }
+
+    /// A founder of a cluster of `configuration`: it writes the bootstrap entry every founder
+    /// writes, then starts from it as the agent would.
     init(id: NodeID, configuration: Configuration, seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
         self.id = id
-        var options = RaftOptions(id: id, randomSeed: seed)
-        options.electionTicks = 10
-        options.maxEntriesPerMessage = profile.maxEntriesPerMessage
-        options.snapshotChunkBytes = profile.snapshotChunkBytes
-        #if DEBUG
-            options.mutation = mutation?.raftMutation
-        #endif
-        self.options = options
+        self.profile = profile
         self.mutation = mutation
-        policy = SnapshotPolicy(interval: profile.snapshotInterval, trailing: profile.snapshotTrailing)
-        snapshotDue = policy.interval
+        self.seed = seed
+        membership = ClusterMembership(server: configuration.server(id)!, bootstrapExpect: configuration.voters.count)
+        durability = DurabilityOptions(snapshotInterval: profile.snapshotInterval, trailingEntries: profile.snapshotTrailing, wal: Self.walOptions)
         directory = DataDirectory(path: "s\(id)", wal: disk.directory("wal"), snapshots: disk.directory("snapshots"))
         let (hardState, entries) = Raft.bootstrap(configuration)
-        let log = try WriteAheadLog(directory: directory.wal, options: Self.walOptions)
-        storage = RaftStorage(log: log, stable: directory.stable, snapshots: directory.snapshots, savedVote: nil)
+        var storage = RaftStorage(
+            log: try WriteAheadLog(directory: directory.wal, options: Self.walOptions), stable: directory.stable, snapshots: directory.snapshots,
+            savedVote: nil)
         _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState)
-        raft = Raft(options: options, hardState: hardState, snapshot: nil, entries: entries)
+        self.storage = storage
+        core = Self.core(
+            membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation,
+            start: ServerCore.Start(entries: entries, hardState: hardState), storage: &self.storage)
         watches = Self.watchTable(mutation)
+    }
+
+    /// The agent's core for this server, its raft tuned as the run's profile says.
+    private static func core(
+        membership: ClusterMembership, durability: DurabilityOptions, seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?,
+        start: ServerCore.Start, storage: inout RaftStorage
+    ) -> ServerCore {
+        ServerCore(
+            membership: membership, admission: Admission(aclEnabled: false), durability: durability, electionTicks: 10, randomSeed: seed,
+            start: start, takesSnapshots: profile.snapshotInterval > 0,
+            tuneRaft: { options in
+                options.maxEntriesPerMessage = profile.maxEntriesPerMessage
+                options.snapshotChunkBytes = profile.snapshotChunkBytes
+                #if DEBUG
+                    options.mutation = mutation?.raftMutation
+                #endif
+            },
+            persist: { entries, hardState in _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState) })
     }
 
     private static func watchTable(_ mutation: SimulationMutation?) -> WatchTable<Int> {
@@ -71,70 +93,75 @@ struct SimulatedServer {
     /// Up and not paused: it ticks, hears messages and serves clients.
     var isRunning: Bool { isUp && pausedUntil == nil }
 
-    mutating func tick() { if isRunning { raft.tick() } }
-    mutating func step(_ message: Message) { if isRunning { raft.step(message) } }
+    mutating func tick() { if isRunning { inputs.append(.tick) } }
+    mutating func step(_ message: Message) { if isRunning { inputs.append(.message(message)) } }
 
-    /// Proposes a command if this server leads; returns the entry's index and term.
-    mutating func propose(_ command: [UInt8]) -> (index: UInt64, term: UInt64)? {
-        guard isRunning, let index = try? raft.propose([command]) else { return nil }
-        return (index, raft.term)
+    /// Proposes a command in this tick's batch if this server leads; returns the token its
+    /// answer will carry.
+    mutating func propose(_ command: [UInt8]) -> UInt64? {
+        guard isRunning, core.raft.role == .leader else { return nil }
+        defer { nextToken += 1 }
+        inputs.append(.propose(command, token: nextToken))
+        return nextToken
     }
 
-    /// Asks for a read index; false when the server knows no leader to ask.
+    /// Asks for a read index in this tick's batch; false when the server knows no leader to ask.
     mutating func requestRead(_ requestID: UInt64) -> Bool {
-        guard isRunning else { return false }
-        return (try? raft.requestRead(requestID)) != nil
+        guard isRunning, core.raft.role == .leader || core.raft.leader != 0 else { return false }
+        inputs.append(.read(requestID: requestID))
+        return true
     }
 
-    /// What one `Ready` did besides applying entries.
+    /// What one round of processing did.
     struct Processed {
         var messages: [Message] = []
-        var reads: [ReadState] = []
-        /// The index of a snapshot from the leader that replaced the state.
-        var installedSnapshot: UInt64?
+        var output = CoreOutput()
     }
 
-    /// Handles one `Ready` as the agent does: persists the snapshot, entries and vote; installs
-    /// the snapshot; applies committed entries (reporting each to `applied`, with the state right
-    /// after it); then takes a snapshot of its own when one is due.
-    mutating func processReady(applied: (LogEntry, AppliedEntry, StateSnapshot) throws -> Void) throws -> Processed {
-        guard isRunning, raft.hasReady else { return Processed() }
-        let ready = raft.ready()
-        var processed = Processed(messages: ready.messages, reads: ready.readStates)
-        let installed = try storage.write(snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState)
-        if let installed {
-            machine = StateMachine(state: try StateSnapshot(decoding: installed.state))
-            snapshotsInstalled += 1
-            snapshotDue = installed.index + policy.interval
-            processed.installedSnapshot = installed.index
+    /// Runs the agent's processing loop once: this tick's inputs as one batch, then every `Ready`
+    /// persisted, sent and handed back in the agent's order, and each snapshot the core asks for
+    /// written at once (the agent writes it in the background; here no tick passes meanwhile).
+    mutating func process() throws -> Processed {
+        var processed = Processed()
+        guard isRunning else { return processed }
+        processed.output = core.handle(inputs)
+        inputs = []
+        while let work = core.nextReady() {
+            var messages = Self.messages(in: work.frames)
+            if work.sendsFirst { processed.messages += messages }
+            let installed = try storage.write(snapshot: work.snapshot, entries: work.entries, hardState: work.hardState)
+            if installed != nil { snapshotsInstalled += 1 }
+            if !work.sendsFirst { processed.messages += messages }
+            messages = []
+            processed.output.append(core.persisted(work, installed: installed))
+            while let job = processed.output.snapshot {
+                processed.output.snapshot = nil
+                let frame = try directory.snapshots.save(
+                    index: job.metadata.index, term: job.metadata.term, configuration: job.metadata.configuration, state: job.state.encoded()
+                ).frame
+                if job.compactThrough > 0 { try storage.compact(through: job.compactThrough) }
+                snapshotsTaken += 1
+                processed.output.append(core.snapshotWritten(job, frame: .success(frame)))
+            }
         }
-        for entry in ready.committedEntries {
-            let result = machine.apply(entry)
-            try applied(entry, result, machine.state)
-        }
-        raft.advance(ready)
-        try snapshotIfDue()
+        processed.messages += Self.messages(in: processed.output.frames)
+        processed.output.frames = []
         return processed
     }
 
-    private mutating func snapshotIfDue() throws {
-        guard policy.interval > 0, machine.state.index >= snapshotDue else { return }
-        let index = machine.state.index
-        let metadata = SnapshotMetadata(index: index, term: raft.entry(at: index)?.term ?? raft.term, configuration: raft.configuration)
-        let frame = try directory.snapshots.save(
-            index: index, term: metadata.term, configuration: metadata.configuration, state: machine.state.encoded()
-        ).frame
-        let keepFrom = index > policy.trailing ? index - policy.trailing : 0
-        if keepFrom > 0 { try storage.compact(through: keepFrom) }
-        raft.snapshotTaken(Snapshot(metadata: metadata, data: frame), compactingThrough: keepFrom)
-        snapshotDue = index + policy.interval
-        snapshotsTaken += 1
+    /// The raft messages among `frames` (the simulated network carries raft messages; forwarding
+    /// and introductions are not simulated).
+    private static func messages(in frames: [(frame: PeerFrame, to: Server)]) -> [Message] {
+        frames.compactMap { frame in
+            if case .raft(let message) = frame.frame { return message }
+            return nil
+        }
     }
 
     /// Stops the server: its disk keeps what was synced, and each unsynced write is lost, kept
     /// or torn as `random` decides. Returns the long-poll clients whose connections dropped.
     mutating func crash(random: inout SimulationRandom) -> [Int] {
-        (storage.log as? WriteAheadLog)?.close()
+        storage.log.close()
         disk.crash { write in
             switch random.below(3) {
             case 0: .lost
@@ -144,6 +171,7 @@ struct SimulatedServer {
         }
         isUp = false
         pausedUntil = nil
+        inputs = []
         let dropped = watches.notifyAll(index: 0)
         watches = Self.watchTable(mutation)
         return dropped
@@ -153,15 +181,10 @@ struct SimulatedServer {
     /// it, and the term and vote it kept; raft then hands it the committed entries again.
     mutating func restart() throws {
         let recovery = try directory.recoverForRaft(options: Self.walOptions)
-        let vote = recovery.termAndVote
-        storage = RaftStorage(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: vote)
-        let snapshot = recovery.snapshot.map {
-            Snapshot(metadata: SnapshotMetadata(index: $0.index, term: $0.term, configuration: $0.configuration), data: $0.frame)
-        }
-        let hardState = HardState(term: vote?.term ?? 0, vote: vote.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0)
-        raft = Raft(options: options, hardState: hardState, snapshot: snapshot, entries: recovery.entries)
-        machine = StateMachine(state: recovery.state)
-        snapshotDue = machine.state.index + policy.interval
+        storage = RaftStorage(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: recovery.termAndVote)
+        core = Self.core(
+            membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation,
+            start: ServerCore.Start(recovery: recovery), storage: &storage)
         isUp = true
     }
 

@@ -56,6 +56,71 @@ struct WriteAheadLogTests {
         #expect(try reopened.entries(from: 1, to: 100) == Self.entries(1...100))
     }
 
+    /// Appends that fill `log`'s newest segment up to the room it keeps for one truncation,
+    /// truncates into it (using that room), and appends again (into a new segment).
+    static func fillTruncateAndRollOver(_ log: inout WriteAheadLog) throws {
+        var next: UInt64 = 1
+        while log.segmentNames.count == 1 {
+            try log.append(Self.entries(next...next, size: 8))
+            next += 1
+        }
+        // The entry that did not fit went to a new segment: truncate back into the first one,
+        // and write a new tail into a second segment again.
+        let firstSegmentEnd = next - 2
+        try log.truncate(after: firstSegmentEnd - 1)
+        #expect(log.segmentNames.count == 1)
+        var term: UInt64 = 2
+        while log.segmentNames.count == 1 {
+            try log.append(Self.entries((log.lastIndex + 1)...(log.lastIndex + 1), term: term, size: 8))
+            term += 1
+        }
+    }
+
+    @Test("a truncation into a segment whose room for one a truncation already used rewrites the segment; the log reopens to the same entries")
+    func truncationIntoAFullSegment() throws {
+        let disk = SimulatedDisk()
+        var log = try WriteAheadLog(directory: disk.directory("wal"), options: WALOptions(segmentSize: 1024))
+        try Self.fillTruncateAndRollOver(&log)
+        #expect(log.segmentNames.count == 2)
+        let keep = try log.entries(from: 1, to: 5)
+        try log.truncate(after: 5)
+        #expect(log.lastIndex == 5)
+        #expect(try log.entries(from: 1, to: 5) == keep)
+        try log.append(Self.entries(6...8, term: 9))
+        let reopened = try WriteAheadLog(directory: disk.directory("wal"), options: WALOptions(segmentSize: 1024))
+        #expect(reopened.lastIndex == 8)
+        #expect(try reopened.entries(from: 1, to: 8) == keep + Self.entries(6...8, term: 9))
+        #expect(reopened.segmentNames.count == 1)
+    }
+
+    @Test("a rewrite that a crash interrupted leaves a log that reopens: before the rename the old segment, after it the new")
+    func interruptedRewrite() throws {
+        let disk = SimulatedDisk()
+        let directory = disk.directory("wal")
+        var log = try WriteAheadLog(directory: directory, options: WALOptions(segmentSize: 1024))
+        try Self.fillTruncateAndRollOver(&log)
+        let oldName = log.segmentNames[0]
+        let oldBytes = try directory.readAll(oldName)
+        let before = try log.entries(from: 1, to: 5)
+        try log.truncate(after: 5)
+        log.close()
+        // After the rename, before the old segment was removed: both segments, one base index.
+        try directory.writeAtomically(oldName, oldBytes)
+        let afterRename = try WriteAheadLog(directory: directory, options: WALOptions(segmentSize: 1024))
+        #expect(afterRename.lastIndex == 5)
+        #expect(try afterRename.entries(from: 1, to: 5) == before)
+        #expect(afterRename.segmentNames.count == 1)
+        afterRename.close()
+        // Before the rename: the old segment and a finished temporary file.
+        let newName = afterRename.segmentNames[0]
+        try directory.rename(newName, to: newName + WriteAheadLog.temporarySuffix)
+        try directory.writeAtomically(oldName, oldBytes)
+        let beforeRename = try WriteAheadLog(directory: directory, options: WALOptions(segmentSize: 1024))
+        #expect(try beforeRename.entries(from: 1, to: 5) == before)
+        #expect(beforeRename.lastIndex > 5, "the truncation did not happen")
+        #expect(try directory.fileNames().allSatisfy { !$0.hasSuffix(WriteAheadLog.temporarySuffix) })
+    }
+
     @Test("a batch larger than a segment gets a segment of its own size")
     func oversizedBatch() throws {
         let disk = SimulatedDisk()

@@ -108,12 +108,13 @@ public actor ServerNode {
         self.recoveredTornBytes = recoveredTornBytes
         self.persistence = persistence
         self.readOnly = readOnly
-        let core = ServerCore(
+        var core = ServerCore(
             membership: membership, admission: admission, durability: durability, electionTicks: timing.electionTicks,
             randomSeed: UInt64.random(in: 1...UInt64.max), start: start, takesSnapshots: persistence.snapshots != nil, readOnly: readOnly
         ) { entries, hardState in
             try persistence.persistNow(entries: entries, hardState: hardState)
         }
+        Self.catchUp(&core, persistence: persistence)
         self.core = core
         store = StateStore(core.machine.state)
         // A read-only replay leads its own view: it answers every read itself.
@@ -126,6 +127,24 @@ public actor ServerNode {
             status.commitIndex = commit
             status.appliedIndex = applied
             status.lastLogIndex = last
+        }
+    }
+
+    /// Processes what the core has to do before the server serves anything: a server alone in its
+    /// configuration elects itself and applies its whole log here, so a restart shows the state
+    /// it stopped with.
+    private static func catchUp(_ core: inout ServerCore, persistence: RaftPersistence) {
+        while let work = core.nextReady() {
+            do {
+                try persistence.persistNow(entries: work.entries, hardState: work.hardState)
+            } catch {
+                _ = core.fail(String(describing: error))
+                return
+            }
+            var output = core.persisted(work, installed: nil)
+            while let job = output.snapshot, let snapshots = persistence.snapshots {
+                output = core.snapshotWritten(job, frame: Result { try Self.write(job, to: snapshots, compacting: persistence) })
+            }
         }
     }
 

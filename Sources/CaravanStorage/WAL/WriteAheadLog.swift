@@ -54,6 +54,10 @@ public struct WriteAheadLog: LogStorage {
         self.directory = directory
         self.options = options
         let names = try directory.fileNames()
+        // A segment rewrite that a crash interrupted before its rename: the old segment stands.
+        for name in names where name.hasSuffix(".wal" + Self.temporarySuffix) && !options.readOnly {
+            try directory.remove(name)
+        }
         var parsed: [(base: UInt64, id: UInt64, name: String)] = []
         for name in names where name.hasSuffix(".wal") {
             guard let key = Self.parseName(name) else { throw .inconsistent("\(directory.path)/\(name): not a segment file name") }
@@ -63,6 +67,16 @@ public struct WriteAheadLog: LogStorage {
         for (position, item) in parsed.enumerated() {
             let isLast = position == parsed.count - 1
             guard let segment = try openSegment(item.name, isLast: isLast) else { continue }
+            if let previous = segments.last, segment.baseIndex == previous.baseIndex {
+                // A rewrite of `previous` that a crash interrupted after its rename: the newer
+                // one holds what the log keeps.
+                previous.file.close()
+                if !options.readOnly {
+                    try directory.remove(previous.name)
+                    try directory.sync()
+                }
+                segments.removeLast()
+            }
             if let previous = segments.last, segment.baseIndex != previous.lastIndex + 1 {
                 throw .inconsistent(
                     "\(directory.path): segment \(previous.name) ends at index \(previous.lastIndex) but \(segment.name) starts at \(segment.baseIndex)"
@@ -152,11 +166,58 @@ public struct WriteAheadLog: LogStorage {
                 return
             }
             guard index < lastIndex else { return }
-            try write(SegmentFormat.truncation(lastKept: index), entries: [], firstIndex: index + 1)
+            let newest = segments[segments.count - 1]
+            if newest.writeOffset + Self.truncationSize > newest.capacity {
+                // A truncation earlier used this segment's room for one: rewrite what it keeps.
+                try rewriteNewest(keepingThrough: index)
+            } else {
+                try write(SegmentFormat.truncation(lastKept: index), entries: [], firstIndex: index + 1)
+            }
         } catch {
             throw .storage(error.description)
         }
     }
+
+    /// Replaces the newest segment with one that holds its entries up to `index` only: written
+    /// whole under a temporary name, synced, renamed to a segment name of the same base index
+    /// and a newer segment ID, and only then the old segment removed. A crash before the rename
+    /// leaves the old segment (the truncation never happened, and was never acknowledged); after
+    /// it, recovery finds two segments with one base index and keeps the newer.
+    private mutating func rewriteNewest(keepingThrough index: UInt64) throws(StorageError) {
+        let old = segments[segments.count - 1]
+        let kept: [LogEntry]
+        do {
+            kept = try entries(from: old.baseIndex, to: index)
+        } catch {
+            throw .inconsistent("\(directory.path): rewriting \(old.name): \(error)")
+        }
+        let batch = SegmentFormat.batch(kept)
+        let id = nextSegmentID
+        nextSegmentID += 1
+        let name = Self.name(baseIndex: old.baseIndex, segmentID: id)
+        let capacity = max(options.segmentSize, SegmentFormat.headerSize + batch.count + Self.truncationSize)
+        let file = try directory.create(name + Self.temporarySuffix)
+        try file.write(SegmentFormat.header(baseIndex: old.baseIndex, segmentID: id), at: 0)
+        try file.write(batch, at: SegmentFormat.headerSize)
+        try file.allocate(size: capacity)
+        try file.sync()
+        try directory.rename(name + Self.temporarySuffix, to: name)
+        try directory.sync()
+        old.file.close()
+        try directory.remove(old.name)
+        try directory.sync()
+        var segment = Segment(name: name, file: file, baseIndex: old.baseIndex, segmentID: id, capacity: capacity)
+        var frameOffset = SegmentFormat.headerSize
+        for entry in kept {
+            segment.frames.append((frameOffset, 16 + entry.data.count))
+            frameOffset += SegmentFormat.frameHeaderSize + SegmentFormat.padded(16 + entry.data.count)
+        }
+        segment.writeOffset = SegmentFormat.headerSize + batch.count
+        segments[segments.count - 1] = segment
+    }
+
+    /// The suffix of a segment being rewritten, until it is complete.
+    static let temporarySuffix = ".tmp"
 
     /// Drops every entry and starts the log over so that its next entry is `index + 1` (a
     /// follower that installed a snapshot its log does not continue). Segments go newest first;
