@@ -64,10 +64,10 @@ run_etcd() {
     etcd --name "e$n" --data-dir "$WORK/etcd-$label-$n" --listen-client-urls "http://127.0.0.1:$client" \
       --advertise-client-urls "http://127.0.0.1:$client" --listen-peer-urls "$scheme://127.0.0.1:$peer" \
       --initial-advertise-peer-urls "$scheme://127.0.0.1:$peer" --initial-cluster "$cluster" \
-      --initial-cluster-state new --log-level error $flags >/dev/null 2>&1 &
+      --initial-cluster-state new --log-level error $flags >"$WORK/etcd-$label-$n.log" 2>&1 &
     PIDS+=($!)
   done
-  for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 15279 + n * 100 ))/health"; done
+  for n in 1 2 3; do wait_for "http://127.0.0.1:$(( 15279 + n * 100 ))/health" "$WORK/etcd-$label-$n.log"; done
   local leader=""
   for n in 1 2 3; do
     local client=$(( 15279 + n * 100 ))

@@ -24,4 +24,11 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-wait_for() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+# wait_for URL [LOG]: up to 60 s (a loaded machine, as under the test suite, slows elections);
+# on failure prints the tail of LOG, the server's own output.
+wait_for() {
+  for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "no answer from $1"
+  [ -n "${2:-}" ] && tail -20 "$2"
+  exit 1
+}

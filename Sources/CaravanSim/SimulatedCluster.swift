@@ -34,8 +34,8 @@ struct SimulatedCluster {
     private var commits: [UInt64]
     private var partitionEnds: UInt64?
     private var restartAt: [Int: UInt64] = [:]
-    /// Messages that reached a paused server, delivered when it resumes.
-    private var held: [Int: [Message]] = [:]
+    /// Frames that reached a paused server, delivered when it resumes.
+    private var held: [Int: [Envelope]] = [:]
 
     private var writers: [WritingClient] = []
     private var readers: [ReadingClient] = []
@@ -61,12 +61,9 @@ struct SimulatedCluster {
         report.profile = profile
         trace.record("profile: \(profile)")
         let ids = (1...UInt64(max(1, options.servers))).map { $0 }
-        let configuration = Configuration(ids.map { Server(id: $0, name: "s\($0)", raftAddress: "", httpAddress: "", isVoter: true) })
         var servers: [SimulatedServer] = []
         for id in ids {
-            servers.append(
-                try SimulatedServer(
-                    id: id, configuration: configuration, seed: random.next(), profile: profile, mutation: options.mutation))
+            servers.append(try SimulatedServer(id: id, founders: ids, seed: random.next(), profile: profile, mutation: options.mutation))
         }
         self.servers = servers
         // A server alone in its configuration is a leader as soon as it starts: its first round
@@ -95,6 +92,9 @@ struct SimulatedCluster {
 
     private var serverCount: Int { servers.count }
 
+    /// The wall-clock time the run's clock stands for.
+    private var time: Int64 { Self.epoch + Int64(now) * Self.tickNanoseconds }
+
     private func position(_ id: NodeID) -> Int? { servers.firstIndex { $0.id == id } }
 
     private mutating func tickClock() -> UInt64 {
@@ -110,12 +110,12 @@ struct SimulatedCluster {
         if injectsFaults { try injectFaults() }
         try resumePausedServers()
         for index in servers.indices { servers[index].tick() }
-        for message in network.due(at: now) {
-            guard let target = position(message.to) else { continue }
+        for envelope in network.due(at: now) {
+            guard let target = position(envelope.to) else { continue }
             if servers[target].pausedUntil != nil {
-                held[target, default: []].append(message)
+                held[target, default: []].append(envelope)
             } else {
-                servers[target].step(message)
+                servers[target].receive(envelope.frame, now: time)
             }
         }
         try runWriters()
@@ -133,6 +133,7 @@ struct SimulatedCluster {
         let id = servers[index].id
         let processed = try servers[index].process()
         let output = processed.output
+        if let configuration = output.bootstrap { trace.record("\(id) founds the cluster of \(configuration.voters)") }
         if let restored = output.restored {
             trace.record("\(id) installs the snapshot at \(restored.index)")
             try wakeWatchersAfterRestore(at: index)
@@ -147,7 +148,10 @@ struct SimulatedCluster {
             try wakeWatchers(at: index, applied: applied)
         }
         for (token, result) in output.proposals { try completeWrite(at: index, token: token, result: result) }
-        for message in processed.messages { network.send(message, now: now, random: &random) }
+        for (frame, peer) in processed.frames {
+            guard let to = servers.first(where: { $0.address == peer.raftAddress })?.id else { continue }
+            network.send(Envelope(frame: frame, from: id, to: to), now: now, random: &random)
+        }
         for (requestID, result) in output.answers {
             for reader in readers.indices where readers[reader].pending?.requestID == requestID {
                 if case .applied(let readIndex) = result {
@@ -255,7 +259,7 @@ struct SimulatedCluster {
             servers[index].pausedUntil = nil
             trace.record("\(servers[index].id) resumes")
             // What queued up in its socket buffers arrives over the next ticks, not at once.
-            for message in held.removeValue(forKey: index) ?? [] { network.send(message, now: now, random: &random) }
+            for envelope in held.removeValue(forKey: index) ?? [] { network.send(envelope, now: now, random: &random) }
         }
     }
 
@@ -297,7 +301,6 @@ struct SimulatedCluster {
                 writer.idleUntil = now + 1
                 continue
             }
-            let time = Self.epoch + Int64(now) * Self.tickNanoseconds
             let key = random.below(keys)
             nextValue += 1
             let isAdmin = adminWrites && random.chance(20)

@@ -30,6 +30,8 @@ struct SimulatedServer {
     private let seed: UInt64
     /// Inputs waiting for this tick's batch.
     private var inputs: [CoreInput] = []
+    /// What frames received this tick asked the shell to do at once.
+    private var received = CoreOutput()
     private var nextToken: UInt64 = 1
     private(set) var isUp = true
     /// The tick a paused server resumes at; it neither ticks nor hears messages until then.
@@ -42,26 +44,43 @@ struct SimulatedServer {
     var raft: Raft { core.raft }
     var machine: StateMachine { core.machine }
 
-    /// A founder of a cluster of `configuration`: it writes the bootstrap entry every founder
-    /// writes, then starts from it as the agent would.
-    init(id: NodeID, configuration: Configuration, seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
+    /// A founder of a new cluster of `founders`, started as `caravan agent -server
+    /// -bootstrap-expect N -join …` starts on an empty data directory: it introduces itself to
+    /// the other founders, and the founders bootstrap the cluster once each knows all of them.
+    /// A lone founder is a one-server cluster from the start.
+    init(id: NodeID, founders: [NodeID], seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
         self.id = id
         self.profile = profile
         self.mutation = mutation
         self.seed = seed
-        membership = ClusterMembership(server: configuration.server(id)!, bootstrapExpect: configuration.voters.count)
+        membership = ClusterMembership(
+            server: Server(id: id, name: "s\(id)", raftAddress: Self.address(of: id), httpAddress: "", isVoter: true),
+            bootstrapExpect: founders.count, join: founders.filter { $0 != id }.map(Self.address(of:)))
         durability = DurabilityOptions(snapshotInterval: profile.snapshotInterval, trailingEntries: profile.snapshotTrailing, wal: Self.walOptions)
         directory = DataDirectory(path: "s\(id)", wal: disk.directory("wal"), snapshots: disk.directory("snapshots"))
-        let (hardState, entries) = Raft.bootstrap(configuration)
-        var storage = RaftStorage(
-            log: try WriteAheadLog(directory: directory.wal, options: Self.walOptions), stable: directory.stable, snapshots: directory.snapshots,
-            savedVote: nil)
-        _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState)
-        self.storage = storage
-        core = Self.core(
-            membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation,
-            start: ServerCore.Start(entries: entries, hardState: hardState), storage: &self.storage)
+        (storage, core) = try Self.recover(
+            directory: directory, membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation)
         watches = Self.watchTable(mutation)
+    }
+
+    /// The raft address of server `id` on the simulated network.
+    static func address(of id: NodeID) -> String { "s\(id).sim:4647" }
+
+    /// The raft address this server listens on.
+    var address: String { membership.server.raftAddress }
+
+    /// The agent's start: the newest usable snapshot in `directory`, the log after it, and the
+    /// term and vote it kept; an empty directory starts the search for the cluster.
+    private static func recover(
+        directory: DataDirectory, membership: ClusterMembership, durability: DurabilityOptions, seed: UInt64, profile: FaultProfile,
+        mutation: SimulationMutation?
+    ) throws -> (RaftStorage, ServerCore) {
+        let recovery = try directory.recoverForRaft(options: Self.walOptions)
+        var storage = RaftStorage(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: recovery.termAndVote)
+        let core = Self.core(
+            membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation,
+            start: ServerCore.Start(recovery: recovery), storage: &storage)
+        return (storage, core)
     }
 
     /// The agent's core for this server, its raft tuned as the run's profile says.
@@ -94,7 +113,16 @@ struct SimulatedServer {
     var isRunning: Bool { isUp && pausedUntil == nil }
 
     mutating func tick() { if isRunning { inputs.append(.tick) } }
-    mutating func step(_ message: Message) { if isRunning { inputs.append(.message(message)) } }
+
+    /// Takes a frame from a peer as the agent's transport hands it over on a connection whose TLS
+    /// handshake proved the sender a server of the cluster: what it asks at once waits for this
+    /// round of processing, and its input for this tick's batch.
+    mutating func receive(_ frame: PeerFrame, now: Int64) {
+        guard isRunning else { return }
+        let (input, output) = core.receive(frame, authenticated: true, now: now)
+        received.append(output)
+        if let input { inputs.append(input) }
+    }
 
     /// Proposes a command in this tick's batch if this server leads; returns the token its
     /// answer will carry.
@@ -112,28 +140,43 @@ struct SimulatedServer {
         return true
     }
 
-    /// What one round of processing did.
+    /// What one round of processing did: the frames to send, in the agent's order, and what the
+    /// core asked its shell to do.
     struct Processed {
-        var messages: [Message] = []
+        var frames: [(frame: PeerFrame, to: Server)] = []
         var output = CoreOutput()
+
+        /// Adds what the core asked for, its frames in the order the agent sends them.
+        mutating func take(_ more: CoreOutput) {
+            var more = more
+            frames += more.frames
+            more.frames = []
+            output.append(more)
+        }
     }
 
-    /// Runs the agent's processing loop once: this tick's inputs as one batch, then every `Ready`
+    /// Runs the agent's processing loop once: what this tick's frames asked at once, then this
+    /// tick's inputs as one batch; a new cluster founded if the core says so; then every `Ready`
     /// persisted, sent and handed back in the agent's order, and each snapshot the core asks for
     /// written at once (the agent writes it in the background; here no tick passes meanwhile).
     mutating func process() throws -> Processed {
         var processed = Processed()
         guard isRunning else { return processed }
-        processed.output = core.handle(inputs)
+        processed.take(received)
+        received = CoreOutput()
+        processed.take(core.handle(inputs))
         inputs = []
+        if let configuration = processed.output.bootstrap {
+            let (hardState, entries) = Raft.bootstrap(configuration)
+            _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState)
+            core.bootstrapped(configuration)
+        }
         while let work = core.nextReady() {
-            var messages = Self.messages(in: work.frames)
-            if work.sendsFirst { processed.messages += messages }
+            if work.sendsFirst { processed.frames += work.frames }
             let installed = try storage.write(snapshot: work.snapshot, entries: work.entries, hardState: work.hardState)
             if installed != nil { snapshotsInstalled += 1 }
-            if !work.sendsFirst { processed.messages += messages }
-            messages = []
-            processed.output.append(core.persisted(work, installed: installed))
+            if !work.sendsFirst { processed.frames += work.frames }
+            processed.take(core.persisted(work, installed: installed))
             while let job = processed.output.snapshot {
                 processed.output.snapshot = nil
                 let frame = try directory.snapshots.save(
@@ -141,21 +184,10 @@ struct SimulatedServer {
                 ).frame
                 if job.compactThrough > 0 { try storage.compact(through: job.compactThrough) }
                 snapshotsTaken += 1
-                processed.output.append(core.snapshotWritten(job, frame: .success(frame)))
+                processed.take(core.snapshotWritten(job, frame: .success(frame)))
             }
         }
-        processed.messages += Self.messages(in: processed.output.frames)
-        processed.output.frames = []
         return processed
-    }
-
-    /// The raft messages among `frames` (the simulated network carries raft messages; forwarding
-    /// and introductions are not simulated).
-    private static func messages(in frames: [(frame: PeerFrame, to: Server)]) -> [Message] {
-        frames.compactMap { frame in
-            if case .raft(let message) = frame.frame { return message }
-            return nil
-        }
     }
 
     /// Stops the server: its disk keeps what was synced, and each unsynced write is lost, kept
@@ -172,6 +204,7 @@ struct SimulatedServer {
         isUp = false
         pausedUntil = nil
         inputs = []
+        received = CoreOutput()
         let dropped = watches.notifyAll(index: 0)
         watches = Self.watchTable(mutation)
         return dropped
@@ -180,11 +213,8 @@ struct SimulatedServer {
     /// Starts the server again as the agent does: from its newest usable snapshot, the log after
     /// it, and the term and vote it kept; raft then hands it the committed entries again.
     mutating func restart() throws {
-        let recovery = try directory.recoverForRaft(options: Self.walOptions)
-        storage = RaftStorage(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: recovery.termAndVote)
-        core = Self.core(
-            membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation,
-            start: ServerCore.Start(recovery: recovery), storage: &storage)
+        (storage, core) = try Self.recover(
+            directory: directory, membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation)
         isUp = true
     }
 
