@@ -17,6 +17,8 @@ struct SimulatedCluster {
     static let maximumInFlight = 100_000
     /// Ticks a writer or reader waits for its answer before giving up.
     static let requestTimeout: UInt64 = 60
+    /// Mixed into the run's seed to seed the outage stream.
+    static let outageStream: UInt64 = 0x6F75_7461_6765_7321
 
     private(set) var servers: [SimulatedServer]
     private var network: SimulatedNetwork
@@ -36,6 +38,24 @@ struct SimulatedCluster {
     private var restartAt: [Int: UInt64] = [:]
     /// Frames that reached a paused server, delivered when it resumes.
     private var held: [Int: [Envelope]] = [:]
+    /// The stream whole-cluster crashes are drawn from (``FaultProfile/draw(_:outages:)``).
+    private var outages: SimulationRandom
+    /// The outage under way, if every server went down.
+    private var outage: Outage?
+
+    /// A time when no server was up: no fault is injected until the restarted cluster has
+    /// committed a write proposed since (an entry a client proposed commits; its client may have
+    /// given up waiting: on a slow profile a write can take longer than a request's timeout).
+    private struct Outage {
+        /// The tick the last server went down.
+        let began: UInt64
+        /// The longest log any server held then: an entry past it was proposed since.
+        let lastIndex: UInt64
+        /// The tick every server was up again.
+        var restartedAt: UInt64?
+        /// Whether a write proposed since has committed.
+        var committedSince = false
+    }
 
     private var writers: [WritingClient] = []
     private var readers: [ReadingClient] = []
@@ -55,9 +75,11 @@ struct SimulatedCluster {
 
     init(options: SimulationOptions) throws {
         random = SimulationRandom(seed: options.seed)
+        outages = SimulationRandom(seed: options.seed ^ Self.outageStream)
         trace = Trace(keepsLines: options.trace)
         report = SimulationReport(seed: options.seed)
-        profile = options.faults == .swarm ? FaultProfile.draw(&random) : FaultProfile(maximumDelay: options.maximumDelay)
+        profile =
+            options.faults == .swarm ? FaultProfile.draw(&random, outages: &outages) : FaultProfile(maximumDelay: options.maximumDelay)
         report.profile = profile
         trace.record("profile: \(profile)")
         let ids = (1...UInt64(max(1, options.servers))).map { $0 }
@@ -107,7 +129,9 @@ struct SimulatedCluster {
     /// Advances one tick: faults, timers, deliveries, clients, then each server's `Ready`.
     mutating func step() throws {
         now += 1
-        if injectsFaults { try injectFaults() }
+        if injectsFaults {
+            if outage == nil { try injectFaults() } else { try restartDueServers() }
+        }
         try resumePausedServers()
         for index in servers.indices { servers[index].tick() }
         for envelope in network.due(at: now) {
@@ -127,6 +151,7 @@ struct SimulatedCluster {
             throw SimulationFailure("message storm: \(network.inFlightCount) messages in flight at tick \(now) (\(network.sentByKind))")
         }
         if now % 50 == 0 { try safety.logsMatch(servers.filter(\.isUp).map(\.raft)) }
+        if injectsFaults { try watchOutage() }
     }
 
     private mutating func processReady(_ index: Int) throws {
@@ -142,6 +167,7 @@ struct SimulatedCluster {
         for (entry, _, _) in output.applied { try safety.applied(entry, by: id, in: servers[index].raft.term) }
         for (entry, applied, state) in output.applied where entry.index > known {
             committed.record(entry, answers: CommittedHistory.answers(of: queries, changedBy: applied.changes, in: state))
+            if let lastIndex = outage?.lastIndex, entry.index > lastIndex, entry.kind == .command { outage?.committedSince = true }
         }
         for (entry, applied, _) in output.applied {
             trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
@@ -180,7 +206,7 @@ struct SimulatedCluster {
         votes[index] = (raft.term, raft.vote)
         if raft.role == .leader, raft.commitIndex > commits[index] { moments.append(.afterCommitting) }
         commits[index] = raft.commitIndex
-        if injectsFaults, let moment = moments.first(where: profile.crashPoints.contains), random.chance(20) {
+        if injectsFaults, outage == nil, let moment = moments.first(where: profile.crashPoints.contains), random.chance(20) {
             crash(index, restartWithin: 20)
             report.faults.count("crashes \(moment.rawValue)")
         }
@@ -195,7 +221,8 @@ struct SimulatedCluster {
             trace.record("partition heals")
         }
         if partitionEnds == nil, random.below(1000) < profile.partitionPerMille, serverCount > 1 { partition() }
-        for (index, at) in restartAt.sorted(by: { $0.key < $1.key }) where now >= at { try restart(index) }
+        try restartDueServers()
+        if outages.below(1000) < profile.outagePerMille { crashEveryServer() }
         if random.below(1000) < profile.crashPerMille {
             let index = random.below(serverCount)
             if servers[index].isUp {
@@ -212,6 +239,61 @@ struct SimulatedCluster {
                 report.faults.count("pauses")
                 trace.record("\(servers[index].id) pauses until tick \(servers[index].pausedUntil!)")
             }
+        }
+    }
+
+    private mutating func restartDueServers() throws {
+        for (index, at) in restartAt.sorted(by: { $0.key < $1.key }) where now >= at { try restart(index) }
+    }
+
+    /// A power cut: every server crashes at once, each losing, keeping or tearing its unsynced
+    /// writes; each restarts within 20 ticks.
+    private mutating func crashEveryServer() {
+        trace.record("every server crashes at once")
+        report.faults.count("whole-cluster crashes")
+        for index in servers.indices {
+            if servers[index].isUp {
+                crash(index, restartWithin: 20)
+            } else {
+                restartAt[index] = now + 1 + UInt64(outages.below(20))
+            }
+        }
+    }
+
+    /// Starts an outage when no server is up: the network stops losing, duplicating and cutting
+    /// frames and no fault is injected until the cluster recovers; fails the run when it has not
+    /// committed a write called after every server came back within the liveness budget.
+    private mutating func watchOutage() throws {
+        if outage == nil {
+            guard !servers.contains(where: \.isUp) else { return }
+            outage = Outage(began: now, lastIndex: servers.map(\.raft.lastIndex).max() ?? 0)
+            network.cut = []
+            partitionEnds = nil
+            network.lossPercent = 0
+            network.duplicatePercent = 0
+            report.faults.count("outages")
+            trace.record("outage: no server is up at tick \(now)")
+        }
+        guard let current = outage else { return }
+        guard let restartedAt = current.restartedAt else {
+            if servers.allSatisfy(\.isUp) {
+                outage?.restartedAt = now
+                trace.record("every server is up again at tick \(now)")
+            }
+            return
+        }
+        if current.committedSince {
+            report.checks.count("a new write commits after every outage")
+            trace.record("the cluster recovered from its outage at tick \(now)")
+            network.lossPercent = profile.lossPercent
+            network.duplicatePercent = profile.duplicatePercent
+            outage = nil
+            return
+        }
+        if now > restartedAt + Simulation.outageRecoveryTicks {
+            throw SimulationFailure(
+                "liveness: every server was down at tick \(current.began) and up again at tick \(restartedAt); \(Simulation.outageRecoveryTicks) ticks later no write proposed since has committed (roles \(servers.map { "\($0.raft.role)" }), terms \(servers.map(\.raft.term)), commits \(servers.map(\.raft.commitIndex)))"
+            )
         }
     }
 
@@ -238,6 +320,7 @@ struct SimulatedCluster {
 
     private mutating func crash(_ index: Int, restartWithin ticks: Int) {
         let dropped = servers[index].crash(random: &random)
+        held[index] = nil
         restartAt[index] = now + 1 + UInt64(random.below(ticks))
         trace.record("\(servers[index].id) crashes")
         for writer in writers.indices where writers[writer].pending?.server == index { writers[writer].pending = nil }
@@ -273,6 +356,7 @@ struct SimulatedCluster {
         partitionEnds = nil
         for index in restartAt.keys.sorted() { try restart(index) }
         try resumePausedServers()
+        outage = nil
         healedAt = clock
         trace.record("heal at tick \(now)")
     }

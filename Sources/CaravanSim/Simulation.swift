@@ -43,6 +43,9 @@ public struct FaultProfile: Sendable, CustomStringConvertible {
     public var crashPerMille = 0
     /// Chance per 1,000 ticks that a server pauses (a stalled process: no timers, no messages).
     public var pausePerMille = 0
+    /// Chance per 1,000 ticks that every server crashes at once (a power cut), each losing,
+    /// keeping or tearing its unsynced writes; all restart within 20 ticks.
+    public var outagePerMille = 0
     /// Entries per AppendEntries; small values let a follower's log grow one entry at a time.
     public var maxEntriesPerMessage = 1_024
     /// The moments at which a server crashes, one time in five, besides the random crashes.
@@ -63,18 +66,23 @@ public struct FaultProfile: Sendable, CustomStringConvertible {
         case afterCommitting = "after committing"
     }
 
-    static func draw(_ random: inout SimulationRandom) -> FaultProfile {
-        FaultProfile(
+    /// Draws a profile from `random`; the outage rate comes from `outages`, the stream whole-cluster
+    /// crashes are drawn from, so that the other draws of a seed stay what they were before
+    /// outages existed.
+    static func draw(_ random: inout SimulationRandom, outages: inout SimulationRandom) -> FaultProfile {
+        var profile = FaultProfile(
             lossPercent: random.below(31), duplicatePercent: random.below(21), maximumDelay: 1 + random.below(5),
             partitionPerMille: random.below(21), crashPerMille: random.below(11), pausePerMille: random.below(11),
             maxEntriesPerMessage: [1, 2, 4, 64, 1_024][random.below(5)],
             crashPoints: CrashPoint.allCases.filter { _ in random.chance(25) },
             snapshotInterval: [0, 16, 64, 256][random.below(4)], snapshotTrailing: [0, 8, 64][random.below(3)],
             snapshotChunkBytes: [512, 4_096, 1 << 20][random.below(3)])
+        profile.outagePerMille = [0, 0, 1, 2, 3][outages.below(5)]
+        return profile
     }
 
     public var description: String {
-        "loss \(lossPercent)%, duplication \(duplicatePercent)%, delay 1-\(maximumDelay) ticks, partitions \(partitionPerMille)/1000 ticks, crashes \(crashPerMille)/1000 ticks, pauses \(pausePerMille)/1000 ticks, \(maxEntriesPerMessage) entries per append, crash points [\(crashPoints.map(\.rawValue).joined(separator: ", "))], snapshots every \(snapshotInterval) entries keeping \(snapshotTrailing), \(snapshotChunkBytes)-byte chunks"
+        "loss \(lossPercent)%, duplication \(duplicatePercent)%, delay 1-\(maximumDelay) ticks, partitions \(partitionPerMille)/1000 ticks, crashes \(crashPerMille)/1000 ticks, pauses \(pausePerMille)/1000 ticks, outages \(outagePerMille)/1000 ticks, \(maxEntriesPerMessage) entries per append, crash points [\(crashPoints.map(\.rawValue).joined(separator: ", "))], snapshots every \(snapshotInterval) entries keeping \(snapshotTrailing), \(snapshotChunkBytes)-byte chunks"
     }
 }
 
@@ -131,10 +139,16 @@ public struct SimulationFailure: Error, CustomStringConvertible {
 /// virtual clock and one seeded generator, so a seed replays the same run, event for event, on
 /// any machine. Two phases: a safety phase under the seed's faults, then a liveness phase that
 /// heals everything and requires a new write to commit and every server to converge on the
-/// committed log within a tick budget.
+/// committed log within a tick budget. Within the safety phase, every outage (the moment no
+/// server is up, from a whole-cluster crash or from single crashes) is a liveness check of its
+/// own: faults stop until the restarted cluster has a leader and has committed a write proposed
+/// since it went down, within a budget of its own.
 public enum Simulation {
     /// The liveness phase's budget.
     static let convergenceTicks: UInt64 = 2_000
+    /// Ticks after an outage's last restart by which a write called since must have committed
+    /// (30 s of virtual time; elections take about a second).
+    static let outageRecoveryTicks: UInt64 = 300
 
     public static func run(_ options: SimulationOptions) throws -> SimulationReport {
         var cluster = try SimulatedCluster(options: options)

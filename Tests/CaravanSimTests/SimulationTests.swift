@@ -63,10 +63,11 @@ struct SimulationTests {
     }()
 
     @Test(
-        "under swarm faults (loss, duplication, reordering, partitions, crashes, pauses, snapshots) no seed breaks an invariant, and every run converges after healing",
+        "under swarm faults (loss, duplication, reordering, partitions, crashes, whole-cluster crashes, pauses, snapshots) no seed breaks an invariant, the cluster commits again after every outage, and every run converges after healing",
         arguments: sweepParts)
     func swarmSweep(seeds: ClosedRange<UInt64>) throws {
         var faults = Tally()
+        var checks = Tally()
         var decided = 0
         for seed in seeds {
             let report: SimulationReport
@@ -77,14 +78,31 @@ struct SimulationTests {
                 continue
             }
             faults.add(report.faults)
+            checks.add(report.checks)
             if report.linearizability == .linearizable { decided += 1 }
         }
         for kind in [
-            "crashes", "pauses", "messages lost", "messages duplicated", "one-way partitions", "partitions isolating the leader",
-            "snapshots installed",
+            "crashes", "whole-cluster crashes", "outages", "pauses", "messages lost", "messages duplicated", "one-way partitions",
+            "partitions isolating the leader", "snapshots installed",
         ] {
             #expect(faults.byKind[kind, default: 0] > 0, "the sweep injects \(kind)")
         }
+        #expect(checks.byKind["a new write commits after every outage", default: 0] > 0, "some run recovered from an outage")
         #expect(decided > seeds.count * 9 / 10, "the linearizability checker decides most runs")
+    }
+
+    @Test("a one-server cluster founded from an empty disk commits again after every crash, snapshots or not")
+    func oneServerOutages() throws {
+        var checks = Tally()
+        var snapshots = 0
+        for seed in UInt64(1)...40 {
+            var options = Self.options(seed: seed, servers: 1, faults: .swarm, ticks: 600)
+            options.clients = 8
+            let report = try Simulation.run(options)
+            checks.add(report.checks)
+            snapshots += report.faults.byKind["snapshots taken", default: 0]
+        }
+        #expect(checks.byKind["a new write commits after every outage", default: 0] > 40, "every crash of the only server is an outage")
+        #expect(snapshots > 0, "some runs restart from a snapshot")
     }
 }
