@@ -1,4 +1,4 @@
-/// An operation a namespace rule can grant: Nomad's namespace capabilities, plus the seed API's
+/// An operation a namespace rule can grant: Nomad's namespace capabilities, plus the draft API's
 /// `csi-access`.
 public enum NamespaceCapability: String, CaseIterable, Sendable, Hashable {
     case deny
@@ -21,7 +21,7 @@ public enum NamespaceCapability: String, CaseIterable, Sendable, Hashable {
     case csiReadVolume = "csi-read-volume"
     case csiListVolume = "csi-list-volume"
     case csiMountVolume = "csi-mount-volume"
-    /// The seed API's capability for reading a job together with its plugin (`GET /v1/job/:id`).
+    /// The draft API's capability for reading a job together with its plugin (`GET /v1/job/:id`).
     case csiAccess = "csi-access"
     case listScalingPolicies = "list-scaling-policies"
     case readScalingPolicy = "read-scaling-policy"

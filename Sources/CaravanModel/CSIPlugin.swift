@@ -14,7 +14,7 @@ public struct CSIPluginSummary: Sendable, Hashable {
     /// Unix nanoseconds, from the log entries that created and last changed the plugin.
     public var createTime: Int64
     public var modifyTime: Int64
-    /// Namespace → sorted IDs of the jobs that run the plugin (the seed's `JobIDs`).
+    /// Namespace → sorted IDs of the jobs that run the plugin (the draft API's `JobIDs`).
     public var jobIDs: [String: [String]]
 
     public init(

@@ -1,5 +1,5 @@
 /// How many allocations of each task group are in each state. Caravan has no scheduler, so the
-/// counts stay zero; the summary exists because clients and the seed's views read it.
+/// counts stay zero; the summary exists because clients and the draft API's views read it.
 public struct JobSummary: Sendable, Hashable {
     public var jobID: String
     public var namespace: String

@@ -126,8 +126,8 @@ struct ACLScenarioTests {
             let namespaces = try await client.send(.get, "/v1/namespaces", token: defaultOnly, body: nil).array
                 .compactMap { ($0 as? [String: Any])?["Name"] as? String }
             #expect(namespaces == ["default"])
-            let seed = try await client.send(.get, "/v1/csi/plugins", token: defaultOnly, body: nil).array
-            #expect((seed.first as? [String: Any])?["JobIDs"] as? [String: [String]] == ["default": ["web"]])
+            let plugins = try await client.send(.get, "/v1/csi/plugins", token: defaultOnly, body: nil).array
+            #expect((plugins.first as? [String: Any])?["JobIDs"] as? [String: [String]] == ["default": ["web"]])
         }
     }
 

@@ -63,7 +63,7 @@ public enum ApplyProperties {
             let summary = state.jobSummary(namespace: job.namespace, id: job.id)
             _ = JSONWriter.encode(job)
             _ = JSONWriter.encode(JobListStub(job, summary: summary))
-            _ = JSONWriter.encode(SeedJob(job, plugin: job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }))
+            _ = JSONWriter.encode(JobWithPluginView(job, plugin: job.pluginIDs.first.flatMap { state.pluginSummary(id: $0) }))
         }
         for node in state.nodes() {
             _ = (JSONWriter.encode(node), JSONWriter.encode(NodeListStub(node)))
@@ -71,9 +71,9 @@ public enum ApplyProperties {
         for id in state.pluginIDs() {
             guard let plugin = state.plugin(id: id), let summary = state.pluginSummary(id: id) else { continue }
             _ = JSONWriter.encode(plugin)
-            _ = (JSONWriter.encode(CSIPluginListStub(summary)), JSONWriter.encode(SeedPluginStub(summary)))
+            _ = (JSONWriter.encode(CSIPluginListStub(summary)), JSONWriter.encode(PluginListView(summary)))
             for namespace in Set(summary.jobIDs.keys).union(["default"]) {
-                _ = JSONWriter.encode(SeedPluginDetail(plugin, namespace: namespace, jobs: state.jobsRunningPlugin(id: id, namespace: namespace)))
+                _ = JSONWriter.encode(PluginDetailView(plugin, namespace: namespace, jobs: state.jobsRunningPlugin(id: id, namespace: namespace)))
             }
         }
         for token in state.aclTokens() { _ = (JSONWriter.encode(token), JSONWriter.encode(ACLTokenListStub(token))) }

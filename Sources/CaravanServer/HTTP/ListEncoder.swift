@@ -6,7 +6,7 @@ import Synchronization
 public final class ListEncoder: Sendable {
     private let sortedPluginIDs = Mutex<(version: UInt64, ids: [String])?>(nil)
     private let pluginStubs = EncodedViewCache()
-    private let seedPluginStubs = EncodedViewCache()
+    private let pluginListViews = EncodedViewCache()
     private let jobStubs = EncodedViewCache()
     private let nodeStubs = EncodedViewCache()
 
@@ -30,20 +30,20 @@ public final class ListEncoder: Sendable {
         }
     }
 
-    /// `GET /v1/csi/plugins` and `GET /v1/csi/jobs`: the seed's plugin stubs for `ids`.
+    /// `GET /v1/csi/plugins` and `GET /v1/csi/jobs`: the draft API's plugin stubs for `ids`.
     ///
     /// `visible` limits each plugin's `JobIDs` to the namespaces a caller may list jobs in (`nil`:
     /// all); such a filtered list is encoded afresh.
-    public func seedPluginStubs(
+    public func pluginListViews(
         _ state: StateSnapshot, ids: [String], wholeTable: Bool, visible: ((String) -> Bool)? = nil
     ) -> [UInt8] {
         guard let visible else {
-            return plugins(state, ids: ids, cache: seedPluginStubs, wholeTable: wholeTable) { JSONWriter.encode(SeedPluginStub($0)) }
+            return plugins(state, ids: ids, cache: pluginListViews, wholeTable: wholeTable) { JSONWriter.encode(PluginListView($0)) }
         }
         let stubs = ids.compactMap { state.pluginSummary(id: $0) }.map { summary in
             var filtered = summary
             filtered.jobIDs = summary.jobIDs.filter { visible($0.key) }
-            return SeedPluginStub(filtered)
+            return PluginListView(filtered)
         }
         return JSONWriter.encode(stubs)
     }

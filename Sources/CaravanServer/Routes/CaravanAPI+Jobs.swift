@@ -33,8 +33,8 @@ extension CaravanAPI {
         }
     }
 
-    /// `GET /v1/job/:id`: the job, with the seed's `CSIPlugin` object when it runs a plugin.
-    /// Its index and wakeups cover the job and that plugin. Needs `read-job` and the seed's
+    /// `GET /v1/job/:id`: the job, with the draft API's `CSIPlugin` object when it runs a plugin.
+    /// Its index and wakeups cover the job and that plugin. Needs `read-job` and the draft API's
     /// `csi-access`.
     func readJob(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let key = JobKey(namespace: namespace(query), id: id)
@@ -53,7 +53,7 @@ extension CaravanAPI {
             var watch: Set<WatchKey> = [.job(key)]
             if let pluginID = job.pluginIDs.first { watch.insert(.plugin(pluginID)) }
             return QueryAnswer(index: index, watch: watch) {
-                Responses.json(SeedJob(job, plugin: plugin), index: index)
+                Responses.json(JobWithPluginView(job, plugin: plugin), index: index)
             }
         }
     }

@@ -41,11 +41,11 @@ extension CaravanAPI {
         Route([.get], "plugin/csi/:/*", .plugin(.read)) { api, call in try await api.readPlugin(id: call.parameters[0], call.request, call.query) },
         Route([], "plugin/csi/**", .none) { _, _ in throw APIError.resourceNotFound },
 
-        // The seed's routes.
-        Route([.get], "csi/plugins", .namespace([[.listJobs]])) { api, call in try await api.listSeedPlugins(call) },
-        Route([.get], "csi/jobs", .namespace([[.listJobs]])) { api, call in try await api.listSeedPluginJobs(call) },
+        // The draft API's routes.
+        Route([.get], "csi/plugins", .namespace([[.listJobs]])) { api, call in try await api.listCSIPlugins(call) },
+        Route([.get], "csi/jobs", .namespace([[.listJobs]])) { api, call in try await api.listCSIPluginJobs(call) },
         Route([.get], "csi/plugin/:", .checkedByHandler(["ns:submit-job"])) { api, call in
-            try await api.readSeedPlugin(id: call.parameters[0], call.request, call.query)
+            try await api.readCSIPlugin(id: call.parameters[0], call.request, call.query)
         },
 
         // ACLs.

@@ -3,8 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// The seed's four routes answer with the seed's exact field sets (testdata/seed).
-struct SeedShapeTests {
+/// The draft API's four routes answer with the draft API's exact field sets (testdata/seed).
+struct CSIPluginShapeTests {
     /// Keys under these names are data (namespaces, node IDs, task-group names, topology
     /// segments), not fields: the shape compares one of their values instead.
     static let dataMaps: Set<String> = ["JobIDs", "Controllers", "Nodes", "Summary", "Topologies", "AccessibleTopology"]
@@ -41,7 +41,7 @@ struct SeedShapeTests {
         try await client.registerJob(Body.pluginJob("example-nodes", plugin: "example", role: "node", count: 2))
     }
 
-    @Test("GET /v1/csi/plugins has the seed's fields")
+    @Test("GET /v1/csi/plugins has the draft API's fields")
     func pluginList() async throws {
         try await TestAgent().run { client in
             try await Self.populate(client)
@@ -51,7 +51,7 @@ struct SeedShapeTests {
         }
     }
 
-    @Test("GET /v1/csi/jobs has the seed's fields")
+    @Test("GET /v1/csi/jobs has the draft API's fields")
     func pluginJobs() async throws {
         try await TestAgent().run { client in
             try await Self.populate(client)
@@ -61,7 +61,7 @@ struct SeedShapeTests {
         }
     }
 
-    @Test("GET /v1/csi/plugin/:id has the seed's fields, nested objects included")
+    @Test("GET /v1/csi/plugin/:id has the draft API's fields, nested objects included")
     func pluginDetail() async throws {
         try await TestAgent().run { client in
             try await Self.populate(client)
@@ -71,7 +71,7 @@ struct SeedShapeTests {
         }
     }
 
-    @Test("GET /v1/job/:id carries the seed's CSIPlugin object")
+    @Test("GET /v1/job/:id carries the draft API's CSIPlugin object")
     func jobPlugin() async throws {
         try await TestAgent().run { client in
             try await Self.populate(client)

@@ -1,8 +1,8 @@
-// The seed draft's shapes (shared/seed/000_3a7b7ca2fbcafd62.txt), served on the seed's routes
+// The CSI plugin views of the draft API (shared/seed/000_3a7b7ca2fbcafd62.txt), served on its routes
 // field for field. Each view is a thin wrapper that writes one object.
 
 /// `GET /v1/csi/plugins` and `GET /v1/csi/jobs` entry.
-public struct SeedPluginStub: JSONWritable {
+public struct PluginListView: JSONWritable {
     public let summary: CSIPluginSummary
 
     public init(_ summary: CSIPluginSummary) { self.summary = summary }
@@ -29,8 +29,8 @@ public struct SeedPluginStub: JSONWritable {
     }
 }
 
-/// The `CSIPlugin` object the seed adds to `GET /v1/job/:id`.
-public struct SeedPluginReference: JSONWritable {
+/// The `CSIPlugin` object the draft API adds to `GET /v1/job/:id`.
+public struct JobPluginView: JSONWritable {
     public let summary: CSIPluginSummary
 
     public init(_ summary: CSIPluginSummary) { self.summary = summary }
@@ -38,13 +38,13 @@ public struct SeedPluginReference: JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.beginObject()
         json.field("ID", summary.id)
-        SeedPluginStub(summary).writeCounts(&json)
+        PluginListView(summary).writeCounts(&json)
         json.endObject()
     }
 }
 
-/// `GET /v1/job/:id`: the job, plus the seed's `CSIPlugin` object when the job runs a plugin.
-public struct SeedJob: JSONWritable {
+/// `GET /v1/job/:id`: the job, plus the draft API's `CSIPlugin` object when the job runs a plugin.
+public struct JobWithPluginView: JSONWritable {
     public let job: Job
     public let plugin: CSIPluginSummary?
 
@@ -56,13 +56,13 @@ public struct SeedJob: JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.beginObject()
         job.writeMembers(to: &json)
-        if let plugin { json.field("CSIPlugin", SeedPluginReference(plugin)) }
+        if let plugin { json.field("CSIPlugin", JobPluginView(plugin)) }
         json.endObject()
     }
 }
 
-/// `GET /v1/csi/plugin/:id` (the seed wraps it in an array of one).
-public struct SeedPluginDetail: JSONWritable {
+/// `GET /v1/csi/plugin/:id` (the draft API wraps it in an array of one).
+public struct PluginDetailView: JSONWritable {
     public let plugin: CSIPlugin
     /// The request namespace: `Jobs` lists that namespace's jobs that run the plugin.
     public let namespace: String
@@ -81,25 +81,25 @@ public struct SeedPluginDetail: JSONWritable {
         json.field("Namespace", namespace)
         json.key("Topologies")
         json.beginArray()
-        for topology in plugin.topologies { json.element(SeedSegments(topology)) }
+        for topology in plugin.topologies { json.element(TopologySegmentsView(topology)) }
         json.endArray()
         json.key("Jobs")
         json.beginArray()
-        for entry in jobs { json.element(SeedJobStub(entry.job, summary: entry.summary)) }
+        for entry in jobs { json.element(PluginJobView(entry.job, summary: entry.summary)) }
         json.endArray()
         json.field("ControllersRequired", summary.controllerRequired)
         json.field("ControllersHealthy", summary.controllersHealthy)
-        json.field("Controllers", plugin.controllers.mapValues(SeedCSIInfo.init))
+        json.field("Controllers", plugin.controllers.mapValues(CSIInfoView.init))
         json.field("NodesHealthy", summary.nodesHealthy)
-        json.field("Nodes", plugin.nodes.mapValues(SeedCSIInfo.init))
+        json.field("Nodes", plugin.nodes.mapValues(CSIInfoView.init))
         json.field("CreateIndex", summary.createIndex)
         json.field("ModifyIndex", summary.modifyIndex)
         json.endObject()
     }
 }
 
-/// A topology as the seed writes it: the segments map itself.
-struct SeedSegments: JSONWritable {
+/// A topology as the draft API writes it: the segments map itself.
+struct TopologySegmentsView: JSONWritable {
     let topology: CSITopology
 
     init(_ topology: CSITopology) { self.topology = topology }
@@ -111,8 +111,8 @@ struct SeedSegments: JSONWritable {
     }
 }
 
-/// A fingerprint as the seed's plugin detail shows it.
-struct SeedCSIInfo: JSONWritable {
+/// A fingerprint as the draft API's plugin detail shows it.
+struct CSIInfoView: JSONWritable {
     let info: CSIInfo
 
     init(_ info: CSIInfo) { self.info = info }
@@ -140,7 +140,7 @@ struct SeedCSIInfo: JSONWritable {
             json.field("ID", node.id)
             json.field("MaxVolumes", node.maxVolumes)
             json.key("AccessibleTopology")
-            if let topology = node.accessibleTopology { json.element(SeedSegments(topology)) } else { json.null() }
+            if let topology = node.accessibleTopology { json.element(TopologySegmentsView(topology)) } else { json.null() }
             json.field("RequiresNodeStageVolume", node.requiresNodeStageVolume)
             json.endObject()
         }
@@ -148,8 +148,8 @@ struct SeedCSIInfo: JSONWritable {
     }
 }
 
-/// A job in the seed plugin detail's `Jobs` list.
-struct SeedJobStub: JSONWritable {
+/// A job in the plugin detail's `Jobs` list.
+struct PluginJobView: JSONWritable {
     let job: Job
     let summary: JobSummary?
 

@@ -3,12 +3,12 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// What the seed's routes report, beyond their shapes.
-struct SeedRouteTests {
+/// What the draft API's routes report, beyond their shapes.
+struct CSIPluginRouteTests {
     @Test("the plugin list's JobIDs groups the running jobs by namespace and the counts are derived")
     func pluginListContent() async throws {
         try await TestAgent().run { client in
-            try await SeedShapeTests.populate(client)
+            try await CSIPluginShapeTests.populate(client)
             try await client.createNamespaces("storage")
             try await client.registerJob(Body.pluginJob("example-ctrl", plugin: "example", role: "controller", count: 3, namespace: "storage"))
             let plugins = try await client.get("/v1/csi/plugins").array
@@ -26,7 +26,7 @@ struct SeedRouteTests {
     @Test("the plugin detail lists the request namespace's jobs, with their summaries, and its topologies")
     func pluginDetailContent() async throws {
         try await TestAgent().run { client in
-            try await SeedShapeTests.populate(client)
+            try await CSIPluginShapeTests.populate(client)
             try await client.registerNode(Body.node("node-2", nodes: [Body.nodePlugin("example", zone: "us-east-1b")]))
             try await client.createNamespaces("storage")
             try await client.registerJob(Body.pluginJob("other", plugin: "example", role: "controller", namespace: "storage"))
@@ -49,7 +49,7 @@ struct SeedRouteTests {
     @Test("GET /v1/csi/jobs lists only plugins that have jobs, and filters by plugin_id")
     func pluginJobsFilter() async throws {
         try await TestAgent().run { client in
-            try await SeedShapeTests.populate(client)
+            try await CSIPluginShapeTests.populate(client)
             try await client.registerNode(Body.node("node-9", nodes: [Body.nodePlugin("lonely")]))
             #expect(try await client.get("/v1/csi/plugins").array.count == 2)
             let withJobs = try await client.get("/v1/csi/jobs").array.compactMap { ($0 as? [String: Any])?["ID"] as? String }

@@ -3,25 +3,25 @@ import CaravanModel
 import CaravanState
 import Hummingbird
 
-// The seed draft's routes, in the seed's shapes.
+// The draft API's CSI plugin routes, in its shapes.
 extension CaravanAPI {
     /// `GET /v1/csi/plugins`: every plugin, with `JobIDs` (namespace → jobs that run it) in the
     /// namespaces the caller may list jobs in. Needs `list-jobs` in the request namespace.
-    func listSeedPlugins(_ call: RouteCall) async throws -> Response {
+    func listCSIPlugins(_ call: RouteCall) async throws -> Response {
         let (request, query) = (call.request, call.query)
         let caller = try await caller(call)
         return try await blocking(request, query, view: caller.view) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 let visible = caller.visibility(.listJobs)
-                return Responses.json(lists.seedPluginStubs(state, ids: lists.pluginIDs(state), wholeTable: true, visible: visible), index: index)
+                return Responses.json(lists.pluginListViews(state, ids: lists.pluginIDs(state), wholeTable: true, visible: visible), index: index)
             }
         }
     }
 
     /// `GET /v1/csi/jobs?plugin_id=`: the plugins that have jobs the caller may list (optionally
     /// just one). Needs `list-jobs` in the request namespace.
-    func listSeedPluginJobs(_ call: RouteCall) async throws -> Response {
+    func listCSIPluginJobs(_ call: RouteCall) async throws -> Response {
         let (request, query) = (call.request, call.query)
         let caller = try await caller(call)
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
@@ -34,15 +34,15 @@ extension CaravanAPI {
                     guard let visible else { return state.pluginHasJobs(id: id) }
                     return state.pluginSummary(id: id)?.jobIDs.keys.contains(where: visible) ?? false
                 }
-                return Responses.json(lists.seedPluginStubs(state, ids: ids, wholeTable: false, visible: visible), index: index)
+                return Responses.json(lists.pluginListViews(state, ids: ids, wholeTable: false, visible: visible), index: index)
             }
         }
     }
 
     /// `GET /v1/csi/plugin/:id`: an array of one plugin; `Jobs` lists the request namespace's
-    /// jobs that run it. Its index and wakeups cover the plugin and those jobs. Needs the seed's
+    /// jobs that run it. Its index and wakeups cover the plugin and those jobs. Needs the draft API's
     /// `submit-job` in the request namespace, and `sentinel-override` with `?policy_override=true`.
-    func readSeedPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
+    func readCSIPlugin(id: String, _ request: Request, _ query: QueryParameters) async throws -> Response {
         let requested = namespace(query)
         let caller = try await caller(request)
         try caller.require(.submitJob, inNamespace: requested)
@@ -65,7 +65,7 @@ extension CaravanAPI {
                 watch.insert(.job(JobKey(namespace: entry.job.namespace, id: entry.job.id)))
             }
             return QueryAnswer(index: index, watch: watch) {
-                Responses.json([SeedPluginDetail(plugin, namespace: requested, jobs: jobs)], index: index)
+                Responses.json([PluginDetailView(plugin, namespace: requested, jobs: jobs)], index: index)
             }
         }
     }
