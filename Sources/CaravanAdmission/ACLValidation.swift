@@ -15,7 +15,7 @@ enum ACLValidation {
     }
 
     /// A token as it would be stored: its name, its type, and the policies a client token names.
-    static func validate(_ token: ACLToken, in state: StateSnapshot) throws(AdmissionError) {
+    static func validate(_ token: ACLToken, in state: StateVersion) throws(AdmissionError) {
         guard !token.accessorID.isEmpty, !token.secretID.isEmpty else { throw .invalid("ACL token without an accessor or secret ID") }
         guard token.name.count <= 256 else { throw .invalid("token name longer than 256 characters") }
         switch token.type {
@@ -32,7 +32,7 @@ enum ACLValidation {
     }
 
     /// The bootstrap token: a management token, once per cluster.
-    static func validateBootstrap(_ token: ACLToken, in state: StateSnapshot) throws(AdmissionError) {
+    static func validateBootstrap(_ token: ACLToken, in state: StateVersion) throws(AdmissionError) {
         guard state.aclBootstrapIndex == 0 else {
             throw .invalid(StateError.aclBootstrapDone(resetIndex: state.aclBootstrapIndex).description)
         }
@@ -81,7 +81,7 @@ enum NamespaceValidation {
         guard namespace.description.count <= 256 else { throw .invalid("namespace description longer than 256 characters") }
     }
 
-    static func validateDeletion(of name: String, in state: StateSnapshot) throws(AdmissionError) {
+    static func validateDeletion(of name: String, in state: StateVersion) throws(AdmissionError) {
         guard name != Namespace.defaultName else { throw .invalid(StateError.defaultNamespaceDelete.description) }
         guard state.namespace(name: name) != nil else { throw AdmissionError(.notFound, "namespace not found") }
         if let job = state.firstJob(inNamespace: name) {

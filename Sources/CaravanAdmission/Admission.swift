@@ -20,7 +20,7 @@ public struct Admission: Sendable {
     }
 
     /// The ACL of the caller whose token `secret` names; `.management` with ACLs disabled.
-    public func acl(secret: String, in state: StateSnapshot, now: Int64) throws(AdmissionError) -> ACL {
+    public func acl(secret: String, in state: StateVersion, now: Int64) throws(AdmissionError) -> ACL {
         guard aclEnabled else { return .management }
         return tokens.acl(for: try tokens.token(secret: secret, in: state, now: now), in: state)
     }
@@ -28,7 +28,7 @@ public struct Admission: Sendable {
     /// Checks `command` from the caller `credentials` name against `state` at time `now` (Unix
     /// nanoseconds, for token expiry).
     /// - Throws: Why the command may not be proposed, as the API answers it.
-    public func check(_ command: Command, credentials: WriteCredentials, in state: StateSnapshot, now: Int64) throws(AdmissionError) {
+    public func check(_ command: Command, credentials: WriteCredentials, in state: StateVersion, now: Int64) throws(AdmissionError) {
         if case .aclBootstrap(let token) = command {
             // Bootstrapping needs no token (there is none yet), so none is looked at.
             try requireACLs()
@@ -87,7 +87,7 @@ public struct Admission: Sendable {
     }
 
     /// Checks a membership change or a leadership transfer: it needs `operator:write`.
-    public func checkOperatorWrite(credentials: WriteCredentials, in state: StateSnapshot, now: Int64) throws(AdmissionError) {
+    public func checkOperatorWrite(credentials: WriteCredentials, in state: StateVersion, now: Int64) throws(AdmissionError) {
         try Self.require(try acl(secret: credentials.secret, in: state, now: now).allowsOperatorWrite)
     }
 
@@ -107,7 +107,7 @@ public struct Admission: Sendable {
     }
 
     /// A canonical job's checks: its shape, then that its namespace exists.
-    static func validate(_ job: Job, in state: StateSnapshot) throws(AdmissionError) {
+    static func validate(_ job: Job, in state: StateVersion) throws(AdmissionError) {
         guard !job.id.isEmpty else { throw .invalid("Job ID hasn't been provided") }
         try JobValidation.validate(job)
         guard state.namespaceExists(job.namespace) else {

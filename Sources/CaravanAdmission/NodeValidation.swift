@@ -4,7 +4,7 @@ import CaravanState
 /// The checks a client node's registration must pass (Nomad's `Node.Register` RPC checks).
 enum NodeValidation {
     /// Checks a canonical node (defaults applied) against the node stored under its ID.
-    static func validate(_ node: Node, in state: StateSnapshot) throws(AdmissionError) {
+    static func validate(_ node: Node, in state: StateVersion) throws(AdmissionError) {
         guard !node.id.isEmpty else { throw .invalid("missing node ID for client registration") }
         guard !node.secretID.isEmpty else { throw .invalid("missing secret ID for client registration") }
         guard node.datacenter.utf8.count <= JobValidation.maxDatacenterLength else {

@@ -15,7 +15,7 @@ public final class TokenResolver: Sendable {
     public init() {}
 
     /// The token that `secret` names in `state` (the anonymous token for an empty secret).
-    public func token(secret: String, in state: StateSnapshot, now: Int64) throws(AdmissionError) -> ACLToken {
+    public func token(secret: String, in state: StateVersion, now: Int64) throws(AdmissionError) -> ACLToken {
         guard !secret.isEmpty else { return .anonymous }
         guard let token = state.aclToken(secretID: secret) else { throw .permissionDenied }
         guard !token.isExpired(at: now) else { throw .tokenExpired }
@@ -23,7 +23,7 @@ public final class TokenResolver: Sendable {
     }
 
     /// What `token` may do in `state`. A policy the token names that no longer exists grants nothing.
-    public func acl(for token: ACLToken, in state: StateSnapshot) -> ACL {
+    public func acl(for token: ACLToken, in state: StateVersion) -> ACL {
         if token.isManagement { return .management }
         let policiesIndex = state.tableIndex(.aclPolicies)
         let key = token.policies.sorted()

@@ -21,7 +21,7 @@ struct ListEncodeBenchmark: ParsableCommand {
         let lists = ListEncoder()
         var size = 0
         let cold = measure { size = lists.pluginStubs(machine.state).count }
-        var states: [StateSnapshot] = []
+        var states: [StateVersion] = []
         for iteration in 0..<iterations {
             index += 1
             let number = iteration % plugins

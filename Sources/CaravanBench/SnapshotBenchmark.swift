@@ -45,9 +45,9 @@ struct SnapshotBenchmark: ParsableCommand {
             try measure { saved = try store.save(index: index + UInt64(repetition), term: 1, state: state.encoded()) }
         }.min()!
         // Each restored state is kept until the end, so that freeing one is not timed.
-        var restored: [StateSnapshot] = []
+        var restored: [StateVersion] = []
         let restore = try (0..<repetitions).map { _ in
-            try measure { restored.append(try StateSnapshot(decoding: store.load(saved.name).state)) }
+            try measure { restored.append(try StateVersion(decoding: store.load(saved.name).state)) }
         }.min()!
         var frame: [UInt8] = []
         let compress = try (0..<repetitions).map { _ in try measure { frame = try LZ4Frame.compress(encoding) } }.min()!

@@ -23,9 +23,9 @@ public struct CoreOutput: Sendable {
     /// Frames for peers.
     public var frames: [(frame: PeerFrame, to: Server)] = []
     /// A snapshot from the leader replaced the state: readers restart from it.
-    public var restored: StateSnapshot?
+    public var restored: StateVersion?
     /// Each applied entry, with the state version right after it, in index order.
-    public var applied: [(entry: LogEntry, result: AppliedEntry, state: StateSnapshot)] = []
+    public var applied: [(entry: LogEntry, result: AppliedEntry, state: StateVersion)] = []
     /// Answers to this server's own proposals, by token.
     public var proposals: [(token: UInt64, result: Result<AppliedEntry, SubmitError>)] = []
     /// Answers to this server's own membership changes and transfers, by token.
@@ -65,7 +65,7 @@ public struct CoreOutput: Sendable {
 /// A snapshot the core wants written: the applied state at `metadata.index`, then the log
 /// compacted through `compactThrough` (0: not at all).
 public struct SnapshotJob: Sendable {
-    public let state: StateSnapshot
+    public let state: StateVersion
     public let metadata: SnapshotMetadata
     public let compactThrough: UInt64
 }

@@ -84,7 +84,7 @@ extension ServerCore {
         var output = CoreOutput()
         do {
             let decoded = try stored ?? SnapshotStore.decode(snapshot.data)
-            machine = StateMachine(state: try StateSnapshot(decoding: decoded.state))
+            machine = StateMachine(state: try StateVersion(decoding: decoded.state))
         } catch {
             return fail("installing the snapshot at index \(snapshot.metadata.index): \(error)")
         }

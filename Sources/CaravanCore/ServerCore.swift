@@ -63,12 +63,12 @@ public struct ServerCore: Sendable {
     /// What a server starts from: its newest snapshot (if any), the log after it, its term and
     /// vote, and the state the snapshot holds.
     public struct Start: Sendable {
-        public var state: StateSnapshot
+        public var state: StateVersion
         public var snapshot: Snapshot?
         public var entries: [LogEntry]
         public var hardState: HardState
 
-        public init(state: StateSnapshot = StateSnapshot(), snapshot: Snapshot? = nil, entries: [LogEntry] = [], hardState: HardState = HardState()) {
+        public init(state: StateVersion = StateVersion(), snapshot: Snapshot? = nil, entries: [LogEntry] = [], hardState: HardState = HardState()) {
             self.state = state
             self.snapshot = snapshot
             self.entries = entries

@@ -81,7 +81,7 @@ public struct DataDirectory: Sendable {
     /// before `index`, when given), then the log's entries after it, up to `index` or the end.
     public func recover(options: WALOptions, to index: UInt64? = nil) throws(RecoveryError) -> Recovery {
         try Self.reportingRecoveryErrors {
-            let newest = try snapshots.loadNewest(through: index ?? .max) { try StateSnapshot(decoding: $0.state) }
+            let newest = try snapshots.loadNewest(through: index ?? .max) { try StateVersion(decoding: $0.state) }
             var wal = options
             if index != nil { wal.readOnly = true }
             let log = try WriteAheadLog(directory: self.wal, options: wal, firstIndex: (newest?.snapshot.index ?? 0) + 1)
@@ -94,7 +94,7 @@ public struct DataDirectory: Sendable {
             }
             let end = min(index ?? log.lastIndex, log.lastIndex)
             guard end >= start else { throw RecoveryError.gap("the log ends at index \(log.lastIndex), before snapshot \(start)") }
-            var machine = StateMachine(state: newest?.value ?? StateSnapshot())
+            var machine = StateMachine(state: newest?.value ?? StateVersion())
             var next = start + 1
             while next <= end {
                 let last = min(end, next + 4095)
@@ -115,7 +115,7 @@ public struct DataDirectory: Sendable {
 public struct RaftRecovery: Sendable {
     public var snapshot: StoredSnapshot?
     /// The snapshot's state, decoded (empty without a snapshot).
-    public var state: StateSnapshot
+    public var state: StateVersion
     public var log: WriteAheadLog
     public var entries: [LogEntry]
     public var termAndVote: TermAndVote?
@@ -134,7 +134,7 @@ extension DataDirectory {
     /// entries after the snapshot to the state machine once it knows the commit index.
     public func recoverForRaft(options: WALOptions) throws(RecoveryError) -> RaftRecovery {
         try Self.reportingRecoveryErrors {
-            let newest = try snapshots.loadNewest { try StateSnapshot(decoding: $0.state) }
+            let newest = try snapshots.loadNewest { try StateVersion(decoding: $0.state) }
             let start = newest?.snapshot.index ?? 0
             var log = try WriteAheadLog(directory: wal, options: options, firstIndex: start + 1)
             guard log.firstIndex <= start + 1 else {
@@ -154,7 +154,7 @@ extension DataDirectory {
             }
             let entries = log.lastIndex >= log.firstIndex ? try log.entries(from: log.firstIndex, to: log.lastIndex) : []
             return RaftRecovery(
-                snapshot: newest?.snapshot, state: newest?.value ?? StateSnapshot(), log: log, entries: entries,
+                snapshot: newest?.snapshot, state: newest?.value ?? StateVersion(), log: log, entries: entries,
                 termAndVote: try stable.load(), skippedSnapshots: newest?.skipped ?? [], discardedEntries: discarded)
         }
     }

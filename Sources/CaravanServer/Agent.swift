@@ -103,7 +103,7 @@ public struct Agent: Sendable {
         try await node.start()
         try await application(logger: logger, onServerRunning: onServerRunning).runService()
         await node.stop()
-        logger.info("caravan agent: stopped at applied index \(node.store.snapshot.index)")
+        logger.info("caravan agent: stopped at applied index \(node.store.state.index)")
     }
 }
 

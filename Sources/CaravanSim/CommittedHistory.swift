@@ -21,7 +21,7 @@ struct CommittedHistory {
     }
 
     /// The answers of `queries` that `changes` changed, read from `state`.
-    static func answers(of queries: [WatchKey: WatchQuery], changedBy changes: ChangeSet, in state: StateSnapshot) -> [(WatchKey, QueryView)] {
+    static func answers(of queries: [WatchKey: WatchQuery], changedBy changes: ChangeSet, in state: StateVersion) -> [(WatchKey, QueryView)] {
         changes.keys.compactMap { key in queries[key].map { (key, $0.view(of: state)) } }
     }
 
@@ -42,6 +42,6 @@ struct CommittedHistory {
             let middle = (low + high) / 2
             if history[middle].index <= index { low = middle + 1 } else { high = middle }
         }
-        return low == 0 ? query.view(of: StateSnapshot()) : history[low - 1].view
+        return low == 0 ? query.view(of: StateVersion()) : history[low - 1].view
     }
 }

@@ -25,7 +25,7 @@ enum WatchQuery: Hashable, Sendable, CustomStringConvertible {
 
     /// The index the answer reports: the object's modify index, or the table's index for lists
     /// and for an object that does not exist.
-    func index(in state: StateSnapshot) -> UInt64 {
+    func index(in state: StateVersion) -> UInt64 {
         switch self {
         case .nodes: state.tableIndex(.nodes)
         case .node(let id): state.node(id: id)?.modifyIndex ?? state.tableIndex(.nodes)
@@ -35,7 +35,7 @@ enum WatchQuery: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// What the answer shows.
-    func view(of state: StateSnapshot) -> QueryView {
+    func view(of state: StateVersion) -> QueryView {
         switch self {
         case .nodes: .list(state.nodes().map { QueryView.Stub(id: $0.id, modifyIndex: $0.modifyIndex) })
         case .node(let id): .node(state.node(id: id))

@@ -68,11 +68,11 @@ public struct AppliedEntry: Sendable {
 /// clock, no randomness, no environment — and iterates maps only in sorted order. The same log
 /// therefore yields the same state on every replica and in every replay.
 public struct StateMachine: Sendable {
-    public private(set) var state: StateSnapshot
+    public private(set) var state: StateVersion
     /// Set once an entry could not be decoded; every later entry is refused.
     public private(set) var halt: StateError?
 
-    public init(state: StateSnapshot = StateSnapshot()) {
+    public init(state: StateVersion = StateVersion()) {
         self.state = state
     }
 
@@ -99,7 +99,7 @@ public struct StateMachine: Sendable {
         }
         // Move the state into the transaction so its tables are uniquely referenced and mutate in place.
         var transaction = Transaction(state: state, index: index)
-        state = StateSnapshot()
+        state = StateVersion()
         let result: Result<CommandOutcome, StateError>
         switch command {
         case .noop: result = .success(.none)

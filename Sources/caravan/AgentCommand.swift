@@ -152,7 +152,7 @@ struct AgentCommand: AsyncParsableCommand {
         if agent.node.recoveredTornBytes > 0 {
             logger.notice("caravan agent: dropped \(agent.node.recoveredTornBytes) bytes of torn log tail (a write the last run never acknowledged)")
         }
-        var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.snapshot.index)" } ?? "-dev, in memory"
+        var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.state.index)" } ?? "-dev, in memory"
         if let raftAddress {
             mode += ", raft on \(raftAddress) as \(membership.server.name)"
             if peers.tls != nil {

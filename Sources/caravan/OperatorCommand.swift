@@ -65,7 +65,7 @@ struct SnapshotInspect: ParsableCommand {
         let url = URL(fileURLWithPath: file)
         let store = SnapshotStore(directory: try DiskDirectory(path: url.deletingLastPathComponent().path))
         let snapshot = try store.load(url.lastPathComponent)
-        let state = try StateSnapshot(decoding: snapshot.state)
+        let state = try StateVersion(decoding: snapshot.state)
         let ratio = Double(snapshot.state.count + 32) / Double(max(1, snapshot.fileSize))
         print("index:            \(snapshot.index)")
         print("term:             \(snapshot.term)")

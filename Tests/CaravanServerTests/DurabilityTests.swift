@@ -32,12 +32,12 @@ struct DurabilityTests {
         let node = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
         #expect(node.clusterStatus.isLeader)
         try await Self.submitAll(Fixture.randomCommands(count: 20, seed: 3), to: node)
-        let before = node.store.snapshot
+        let before = node.store.state
         disk.crash { _ in .lost }
         let restarted = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
         #expect(restarted.clusterStatus.isLeader)
         #expect(restarted.clusterStatus.configuration.voters == [Server.id(named: "s1")])
-        #expect(restarted.store.snapshot.index == before.index + 1, "everything it had, and its new term's no-op")
+        #expect(restarted.store.state.index == before.index + 1, "everything it had, and its new term's no-op")
         var log = try WriteAheadLog(directory: disk.directory("data/wal"))
         #expect(try log.entries(from: 1, to: 1).first?.kind == .configuration)
         log.close()
@@ -52,7 +52,7 @@ struct DurabilityTests {
         log.close()
         let node = try ServerNode(directory: Self.directory(on: disk), membership: Self.oneServerRaft)
         #expect(node.clusterStatus.isLeader)
-        #expect(node.store.snapshot.node(id: "n1") != nil)
+        #expect(node.store.state.node(id: "n1") != nil)
     }
 
     @Test("a restarted server has the state it had, hash for hash, after snapshots and log compaction")
@@ -60,10 +60,10 @@ struct DurabilityTests {
         let disk = SimulatedDisk()
         let commands = Fixture.randomCommands(count: 300, seed: 11)
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
-        let start = node.store.snapshot.index  // the leader's no-op as the fresh server elects itself
+        let start = node.store.state.index  // the leader's no-op as the fresh server elects itself
         try await Self.submitAll(commands, to: node)
         try await node.snapshotNow()
-        let before = node.store.snapshot
+        let before = node.store.state
         #expect(before.index == start + 300)
         let statistics = await node.statistics
         #expect(statistics.snapshots >= 1)
@@ -73,8 +73,8 @@ struct DurabilityTests {
         // The state it had, and then the restarted server's no-op as it re-elects itself.
         var expected = StateMachine(state: before)
         _ = expected.apply(index: before.index + 1, command: .noop)
-        #expect(restarted.store.snapshot.index == before.index + 1)
-        #expect(restarted.store.snapshot.stateHash == expected.state.stateHash)
+        #expect(restarted.store.state.index == before.index + 1)
+        #expect(restarted.store.state.stateHash == expected.state.stateHash)
         #expect(disk.allFileNames.filter { $0.hasSuffix(".snap") }.count == 2, "the newest two snapshots are kept")
 
         // The restarted server goes on from where it was.
@@ -84,20 +84,20 @@ struct DurabilityTests {
         let log = Array(repeating: Command.noop, count: Int(start)) + commands + [.noop] + more
         var reference = StateMachine()
         for (offset, command) in log.enumerated() { _ = reference.apply(index: UInt64(offset + 1), command: command) }
-        #expect(restarted.store.snapshot.index == reference.state.index)
-        #expect(restarted.store.snapshot.stateHash == reference.state.stateHash)
+        #expect(restarted.store.state.index == reference.state.index)
+        #expect(restarted.store.state.stateHash == reference.state.stateHash)
     }
 
     @Test("a damaged newest snapshot falls back to the older one and a longer replay, to the same state")
     func damagedSnapshotFallsBack() async throws {
         let disk = SimulatedDisk()
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
-        let start = node.store.snapshot.index  // the leader's no-op
+        let start = node.store.state.index  // the leader's no-op
         try await Self.submitAll(Fixture.randomCommands(count: 200, seed: 21), to: node)
         try await node.snapshotNow()
-        let last = node.store.snapshot.index
+        let last = node.store.state.index
         #expect(last == start + 200)
-        let hash = node.store.snapshot.stateHash
+        let hash = node.store.state.stateHash
         let newest = disk.allFileNames.filter { $0.hasSuffix(".snap") }.max()!
         disk.flipBit(file: newest, at: disk.size(of: newest)! / 2)
 
@@ -114,9 +114,9 @@ struct DurabilityTests {
         let commands = Fixture.randomCommands(count: 120, seed: 31)
         let node = try ServerNode(
             directory: Self.directory(on: disk), durability: DurabilityOptions(snapshotInterval: 1000, wal: WALOptions(segmentSize: 8192)))
-        let start = node.store.snapshot.index  // the leader's no-op
+        let start = node.store.state.index  // the leader's no-op
         try await Self.submitAll(Array(commands.prefix(70)), to: node)
-        let target = node.store.snapshot  // the server after its 70th write
+        let target = node.store.state  // the server after its 70th write
         #expect(target.index == start + 70)
         try await Self.submitAll(Array(commands.dropFirst(70)), to: node)
         // The same log applied directly: the leader's no-op(s), then the first 70 commands.
@@ -136,20 +136,20 @@ struct DurabilityTests {
         let disk = SimulatedDisk()
         let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
         let commands = Fixture.randomCommands(count: 3, seed: 41)
-        let start = node.store.snapshot.index  // the leader's no-op
+        let start = node.store.state.index  // the leader's no-op
         _ = try await node.submit(commands[0])
         disk.failsSyncs = true
         await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[1]) }
-        #expect(node.store.snapshot.index == start + 1)
+        #expect(node.store.state.index == start + 1)
         disk.failsSyncs = false
         await #expect(throws: SubmitError.self) { _ = try await node.submit(commands[2]) }
-        #expect(node.store.snapshot.index == start + 1)
+        #expect(node.store.state.index == start + 1)
 
         disk.crash { _ in .kept }
         let restarted = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
         // The acknowledged write survives (the refused one may too: its bytes were kept), then
         // the restarted server's no-op as it re-elects itself.
-        #expect(restarted.store.snapshot.index >= start + 1 + 1)
+        #expect(restarted.store.state.index >= start + 1 + 1)
     }
 
     @Test("a background snapshot that fails is reported and retried later; writes go on")
@@ -157,7 +157,7 @@ struct DurabilityTests {
         let (logDisk, snapshotDisk) = (SimulatedDisk(), SimulatedDisk())
         let directory = DataDirectory(path: "data", wal: logDisk.directory("wal"), snapshots: snapshotDisk.directory("snapshots"))
         let node = try ServerNode(directory: directory, durability: DurabilityOptions(snapshotInterval: 10, wal: WALOptions(segmentSize: 8192)))
-        let start = node.store.snapshot.index  // the leader's no-op
+        let start = node.store.state.index  // the leader's no-op
         let commands = Fixture.randomCommands(count: 60, seed: 51)
         snapshotDisk.failsSyncs = true
         try await Self.submitAll(Array(commands[0..<30]), to: node)
@@ -165,7 +165,7 @@ struct DurabilityTests {
         #expect(await node.statistics.snapshots == 0)
         snapshotDisk.failsSyncs = false
         try await Self.submitAll(Array(commands[30..<60]), to: node)
-        #expect(node.store.snapshot.index == start + 60)
+        #expect(node.store.state.index == start + 60)
         try await eventually("a later snapshot succeeds") { await node.statistics.snapshots >= 1 }
         #expect(await node.statistics.lastSnapshotError == nil)
     }

@@ -43,7 +43,7 @@ struct TestAgent {
 struct StateStoreView {
     let agent: Agent
     var parkedCount: Int { agent.node.store.watches.parkedCount }
-    var index: UInt64 { agent.node.store.snapshot.index }
+    var index: UInt64 { agent.node.store.state.index }
 
     /// Registers a node fingerprinting `plugin` without going through HTTP (the live test
     /// client holds one connection, which a parked query occupies).

@@ -62,7 +62,7 @@ struct ACLStateTests {
         script.apply(.aclPolicyUpsert([ACLPolicy(name: "p", rules: "node { policy = \"read\" }")]))
         script.apply(.aclTokenUpsert(ACLTokenUpsert(tokens: [Self.token("a", secret: "secret-a")], isUpdate: false)))
         script.createNamespaces("prod")
-        let restored = try StateSnapshot(decoding: script.state.encoded())
+        let restored = try StateVersion(decoding: script.state.encoded())
         #expect(restored.aclToken(secretID: "secret-a")?.accessorID == "a")
         #expect(restored.aclPolicy(name: "p")?.rules == "node { policy = \"read\" }")
         #expect(restored.namespaces().map(\.name) == ["default", "prod"])
@@ -91,7 +91,7 @@ struct ACLStateTests {
         #expect(applied.result.failure == nil)
         #expect(script.state.job(namespace: "prod", id: "web") != nil)
         #expect(script.state.namespace(name: "prod") == nil)
-        #expect(try StateSnapshot(decoding: script.state.encoded()).stateHash == script.state.stateHash)
+        #expect(try StateVersion(decoding: script.state.encoded()).stateHash == script.state.stateHash)
     }
 
     @Test("a new token whose secret is already another token's is refused; a secret names one token")

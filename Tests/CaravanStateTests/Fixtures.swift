@@ -7,7 +7,7 @@ struct Script {
     var machine = StateMachine()
     var nextIndex: UInt64 = 1
 
-    var state: StateSnapshot { machine.state }
+    var state: StateVersion { machine.state }
 
     @discardableResult
     mutating func apply(_ command: Command) -> AppliedEntry {

@@ -30,7 +30,7 @@ struct TotalApplyTests {
         #expect(applied.changes.isEmpty)
         #expect(script.state.job(namespace: "default", id: "j") == nil)
         #expect(script.state.pluginCount == 0)
-        var untouched = try! StateSnapshot(decoding: before)
+        var untouched = try! StateVersion(decoding: before)
         untouched.index = 1
         #expect(untouched.encoded() == script.state.encoded())
     }

@@ -30,7 +30,7 @@ public enum ApplyProperties {
         for (position, command) in commands.prefix(restoreAfter).enumerated() {
             _ = replica.apply(index: UInt64(position + 1), data: command.encoded())
         }
-        guard let restored = try? StateSnapshot(decoding: replica.state.encoded()) else {
+        guard let restored = try? StateVersion(decoding: replica.state.encoded()) else {
             return "the state after \(restoreAfter) entries does not decode"
         }
         if let problem = reencodingProblem(replica.state) { return "state after \(restoreAfter) entries: \(problem)" }
@@ -49,16 +49,16 @@ public enum ApplyProperties {
     }
 
     /// Why `state` does not survive its own encoding, if it does not.
-    static func reencodingProblem(_ state: StateSnapshot) -> String? {
+    static func reencodingProblem(_ state: StateVersion) -> String? {
         let encoding = state.encoded()
-        guard let decoded = try? StateSnapshot(decoding: encoding) else { return "its encoding does not decode" }
+        guard let decoded = try? StateVersion(decoding: encoding) else { return "its encoding does not decode" }
         guard decoded.encoded() == encoding else { return "it decodes to a state that encodes differently" }
         return nil
     }
 
     /// Renders every object as the API's responses do (a trap here is a read that would crash
     /// the server on every request).
-    static func render(_ state: StateSnapshot) {
+    static func render(_ state: StateVersion) {
         for job in state.jobs(namespace: nil) {
             let summary = state.jobSummary(namespace: job.namespace, id: job.id)
             _ = JSONWriter.encode(job)

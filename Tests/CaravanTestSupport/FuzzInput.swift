@@ -65,7 +65,7 @@ public enum FuzzInput {
     }
 
     private static func runSnapshot(_ bytes: [UInt8]) {
-        guard let state = try? StateSnapshot(decoding: bytes) else { return }
+        guard let state = try? StateVersion(decoding: bytes) else { return }
         if let problem = ApplyProperties.reencodingProblem(state) { fatalError("a decoded snapshot: \(problem)") }
         ApplyProperties.render(state)
         guard state.index < .max - 16 else { return }

@@ -74,9 +74,9 @@ struct BlockingQuery {
         self.eventLoop = eventLoop
     }
 
-    func run(_ options: BlockingOptions, _ query: (StateSnapshot) -> QueryAnswer) async -> Response {
-        var snapshot = store.snapshot
-        var answer = query(snapshot)
+    func run(_ options: BlockingOptions, _ query: (StateVersion) -> QueryAnswer) async -> Response {
+        var state = store.state
+        var answer = query(state)
         guard options.minIndex > 0, answer.index <= options.minIndex else { return render(answer) }
 
         let watches = store.watches
@@ -88,9 +88,9 @@ struct BlockingQuery {
             watches.release(id)
         }
         while answer.index <= options.minIndex {
-            let wake = await watches.park(id, on: answer.watch, seenIndex: snapshot.index)
-            snapshot = store.snapshot
-            answer = query(snapshot)
+            let wake = await watches.park(id, on: answer.watch, seenIndex: state.index)
+            state = store.state
+            answer = query(state)
             guard wake == .changed else { break }
         }
         return render(answer)

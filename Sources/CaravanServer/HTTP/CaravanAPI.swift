@@ -91,7 +91,7 @@ public struct CaravanAPI: HTTPResponder {
     /// `view` names what the caller may see, for an answer filtered by the caller's ACL (empty
     /// for an unfiltered one): answers for different views are cached apart.
     func blocking(
-        _ request: Request, _ query: QueryParameters, view: String = "", _ body: (StateSnapshot) -> QueryAnswer
+        _ request: Request, _ query: QueryParameters, view: String = "", _ body: (StateVersion) -> QueryAnswer
     ) async throws -> Response {
         var options = try BlockingOptions(query)
         if !configuration.blockingQueries { options.minIndex = 0 }
@@ -136,11 +136,11 @@ public struct CaravanAPI: HTTPResponder {
         let credentials = WriteCredentials(secret: TokenHeader.secret(of: request.headers), policyOverride: policyOverride)
         do {
             do {
-                try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+                try node.admission.check(command, credentials: credentials, in: store.state, now: configuration.clock())
             } catch {
                 guard !node.clusterStatus.isLeader else { throw error }
                 try? await readThroughLeader()
-                try node.admission.check(command, credentials: credentials, in: store.snapshot, now: configuration.clock())
+                try node.admission.check(command, credentials: credentials, in: store.state, now: configuration.clock())
             }
             return try await node.submit(command, credentials: credentials)
         } catch let error as AdmissionError {
@@ -190,11 +190,11 @@ public struct CaravanAPI: HTTPResponder {
     /// so a token deleted there cannot write through a follower in any case. A read is checked
     /// against this server's state, but a token it does not know may have been created moments
     /// ago: it catches up once before refusing it.
-    func resolveToken(_ request: Request) async throws -> (ACLToken, StateSnapshot) {
+    func resolveToken(_ request: Request) async throws -> (ACLToken, StateVersion) {
         let secret = TokenHeader.secret(of: request.headers)
         if request.method != .get { try await readThroughLeader() }
         try await catchUpForUnknownToken(secret)
-        let state = store.snapshot
+        let state = store.state
         do {
             return (try node.admission.tokens.token(secret: secret, in: state, now: configuration.clock()), state)
         } catch {
@@ -204,7 +204,7 @@ public struct CaravanAPI: HTTPResponder {
 
     /// Catches up with the leader once if ACLs are on and this server does not know `secret`.
     private func catchUpForUnknownToken(_ secret: String) async throws {
-        guard aclEnabled, !secret.isEmpty, store.snapshot.aclToken(secretID: secret) == nil else { return }
+        guard aclEnabled, !secret.isEmpty, store.state.aclToken(secretID: secret) == nil else { return }
         try? await readThroughLeader()
     }
 

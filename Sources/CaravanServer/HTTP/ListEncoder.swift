@@ -13,7 +13,7 @@ public final class ListEncoder: Sendable {
     public init() {}
 
     /// Every plugin ID, sorted; re-sorted only when a plugin was created or deleted.
-    public func pluginIDs(_ state: StateSnapshot) -> [String] {
+    public func pluginIDs(_ state: StateVersion) -> [String] {
         if let cached = sortedPluginIDs.withLock({ $0 }), cached.version == state.pluginSetIndex { return cached.ids }
         let ids = state.pluginIDs()
         sortedPluginIDs.withLock { cached in
@@ -23,7 +23,7 @@ public final class ListEncoder: Sendable {
     }
 
     /// `GET /v1/plugins?type=csi`: Nomad's plugin list stubs.
-    public func pluginStubs(_ state: StateSnapshot, prefix: String = "") -> [UInt8] {
+    public func pluginStubs(_ state: StateVersion, prefix: String = "") -> [UInt8] {
         let ids = prefix.isEmpty ? pluginIDs(state) : state.pluginIDs(prefix: prefix)
         return plugins(state, ids: ids, cache: pluginStubs, wholeTable: prefix.isEmpty) {
             JSONWriter.encode(CSIPluginListStub($0))
@@ -35,7 +35,7 @@ public final class ListEncoder: Sendable {
     /// `visible` limits each plugin's `JobIDs` to the namespaces a caller may list jobs in (`nil`:
     /// all); such a filtered list is encoded afresh.
     public func pluginListViews(
-        _ state: StateSnapshot, ids: [String], wholeTable: Bool, visible: ((String) -> Bool)? = nil
+        _ state: StateVersion, ids: [String], wholeTable: Bool, visible: ((String) -> Bool)? = nil
     ) -> [UInt8] {
         guard let visible else {
             return plugins(state, ids: ids, cache: pluginListViews, wholeTable: wholeTable) { JSONWriter.encode(PluginListView($0)) }
@@ -50,7 +50,7 @@ public final class ListEncoder: Sendable {
 
     /// `GET /v1/jobs`: job list stubs with their summaries, in `namespace` (`nil`: all), or in
     /// the namespaces `visible` accepts when it is given.
-    public func jobStubs(_ state: StateSnapshot, namespace: String?, prefix: String, visible: ((String) -> Bool)? = nil) -> [UInt8] {
+    public func jobStubs(_ state: StateVersion, namespace: String?, prefix: String, visible: ((String) -> Bool)? = nil) -> [UInt8] {
         var jobs = state.jobs(namespace: namespace, prefix: prefix)
         if let visible { jobs.removeAll { !visible($0.namespace) } }
         return jobStubs.array(
@@ -62,7 +62,7 @@ public final class ListEncoder: Sendable {
     }
 
     /// `GET /v1/nodes`: node list stubs.
-    public func nodeStubs(_ state: StateSnapshot, prefix: String) -> [UInt8] {
+    public func nodeStubs(_ state: StateVersion, prefix: String) -> [UInt8] {
         let nodes = state.nodes(prefix: prefix)
         return nodeStubs.array(of: nodes.map { ($0.id, $0.modifyIndex) }, wholeTable: prefix.isEmpty) {
             JSONWriter.encode(NodeListStub(nodes[$0]))
@@ -70,7 +70,7 @@ public final class ListEncoder: Sendable {
     }
 
     private func plugins(
-        _ state: StateSnapshot, ids: [String], cache: EncodedViewCache, wholeTable: Bool,
+        _ state: StateVersion, ids: [String], cache: EncodedViewCache, wholeTable: Bool,
         encode: (CSIPluginSummary) -> [UInt8]
     ) -> [UInt8] {
         let items = ids.map { ($0, state.pluginModifyIndex(id: $0)!) }

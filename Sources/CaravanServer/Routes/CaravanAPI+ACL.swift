@@ -163,7 +163,7 @@ extension CaravanAPI {
     /// `PUT /v1/acl/token` creates a token; `PUT /v1/acl/token/:accessor` updates one.
     func upsertACLToken(accessorID: String?, _ request: Request) async throws -> Response {
         let body = try await decodeBody(request, as: ACLTokenRequest.self)
-        let state = store.snapshot
+        let state = store.state
         let now = configuration.clock()
         var token: ACLToken
         if let accessorID {

@@ -7,17 +7,17 @@ import HashTreeCollections
 struct Transaction {
     /// The version being built; only `Transaction`'s methods (in this file and its extensions)
     /// change it.
-    var state: StateSnapshot
+    var state: StateVersion
     let index: UInt64
     var changes = ChangeSet()
 
-    init(state: StateSnapshot, index: UInt64) {
+    init(state: StateVersion, index: UInt64) {
         self.state = state
         self.index = index
     }
 
     /// The new version: the index advanced, and every changed table's index set to it.
-    mutating func finish() -> StateSnapshot {
+    mutating func finish() -> StateVersion {
         state.index = index
         for table in changes.tables { state.tableIndexes[table] = index }
         return state
@@ -114,7 +114,7 @@ struct Transaction {
 
     /// Moves a job's plugin expectations from `previous` to `next` (either may be absent).
     private mutating func updatePlugins(of key: JobKey, previous: Job?, next: Job?, time: Int64) {
-        if let next, StateSnapshot.isSystemPluginJob(next) {
+        if let next, StateVersion.isSystemPluginJob(next) {
             state.systemPluginJobs.insert(key)
         } else {
             state.systemPluginJobs.remove(key)

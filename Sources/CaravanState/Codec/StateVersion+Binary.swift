@@ -2,10 +2,10 @@ import CaravanModel
 import Crypto
 import HashTreeCollections
 
-/// Why bytes could not be restored as a ``StateSnapshot``.
-public enum StateSnapshotDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The bytes do not start with ``StateSnapshot/encodingMagic``: they are not a state snapshot.
-    case notAStateSnapshot
+/// Why bytes could not be restored as a ``StateVersion``.
+public enum StateVersionDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The bytes do not start with ``StateVersion/encodingMagic``: they are not a state snapshot.
+    case notAnEncodedState
     /// A state snapshot in a format version this build cannot read (written by a newer build).
     case unsupportedFormatVersion(UInt64, supported: UInt64)
     /// The snapshot's body could not be read: truncated, a bad tag or length, records out of key
@@ -14,7 +14,7 @@ public enum StateSnapshotDecodingError: Error, Equatable, Sendable, CustomString
 
     public var description: String {
         switch self {
-        case .notAStateSnapshot: "not a Caravan state snapshot (the bytes do not start with \"CRVNSTAT\")"
+        case .notAnEncodedState: "not a Caravan state snapshot (the bytes do not start with \"CRVNSTAT\")"
         case .unsupportedFormatVersion(let version, let supported):
             "unsupported state snapshot format version \(version) (this build reads version \(supported))"
         case .malformed(let error): "malformed state snapshot: \(error)"
@@ -57,7 +57,7 @@ public enum StateSnapshotDecodingError: Error, Equatable, Sendable, CustomString
 ///
 /// The derived fields (`pluginVersions`, `schedulableNodes`, `systemPluginJobs`) are a pure
 /// function of the tables: they are not written, and decoding recomputes them.
-extension StateSnapshot {
+extension StateVersion {
     /// The bytes every state snapshot starts with.
     public static let encodingMagic: [UInt8] = Array("CRVNSTAT".utf8)
 
@@ -113,10 +113,10 @@ extension StateSnapshot {
 
     /// Restores the state that ``encoded()`` wrote, derived fields included. Bytes that are not
     /// a snapshot this build can read are an error, never a crash.
-    public init(decoding bytes: [UInt8]) throws(StateSnapshotDecodingError) {
+    public init(decoding bytes: [UInt8]) throws(StateVersionDecodingError) {
         guard bytes.starts(with: Self.encodingMagic) else {
             // A prefix of the magic is a truncated snapshot; anything else is not one at all.
-            throw Self.encodingMagic.starts(with: bytes) ? .malformed(.truncated(offset: bytes.count)) : .notAStateSnapshot
+            throw Self.encodingMagic.starts(with: bytes) ? .malformed(.truncated(offset: bytes.count)) : .notAnEncodedState
         }
         var r = BinaryReader(bytes, offset: Self.encodingMagic.count)
         let version: UInt64

@@ -4,7 +4,7 @@ import HashTreeCollections
 /// One immutable version of Caravan's state: the tables as of ``index``. Readers hold a version
 /// for as long as they like; the state machine's next write builds a new version that shares
 /// every unchanged part with this one (the tables are persistent hash trees).
-public struct StateSnapshot: Sendable {
+public struct StateVersion: Sendable {
     /// The raft index of the last entry applied.
     public internal(set) var index: UInt64 = 0
     var jobs: TreeDictionary<JobKey, Job> = [:]

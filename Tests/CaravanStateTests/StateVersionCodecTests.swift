@@ -8,11 +8,11 @@ import Testing
 /// The state snapshot encoding: a restored state is the state that was encoded (it re-encodes to
 /// the same bytes, answers every read the same and applies later entries the same), equal states
 /// give equal bytes, the format is pinned, and bad bytes are clear errors, never crashes.
-struct StateSnapshotCodecTests {
+struct StateVersionCodecTests {
     /// A small state with every kind of record: two nodes (one ready), controller and node
     /// fingerprints (one unhealthy), a system job and a service job in another namespace, and
     /// the two plugins they make.
-    static let smallState: StateSnapshot = {
+    static let smallState: StateVersion = {
         var script = Script()
         script.register(
             Fixture.node("node-1", controllers: [Fixture.controller("ebs")], nodes: [Fixture.nodePlugin("ebs", zone: "us-east-1a")])
@@ -38,16 +38,16 @@ struct StateSnapshotCodecTests {
     }()
 
     /// The state after the first `count` commands of the shared random script with `seed`.
-    static func randomState(seed: UInt64, count: Int = 300) -> StateSnapshot {
+    static func randomState(seed: UInt64, count: Int = 300) -> StateVersion {
         var script = Script()
         for command in Fixture.randomCommands(count: count, seed: seed) { script.apply(command) }
         return script.state
     }
 
     /// The error decoding `bytes` throws, or `nil` if they decode.
-    static func decodingError(_ bytes: [UInt8]) -> StateSnapshotDecodingError? {
+    static func decodingError(_ bytes: [UInt8]) -> StateVersionDecodingError? {
         do {
-            _ = try StateSnapshot(decoding: bytes)
+            _ = try StateVersion(decoding: bytes)
             return nil
         } catch {
             return error
@@ -63,7 +63,7 @@ struct StateSnapshotCodecTests {
         let state = Self.randomState(seed: seed)
         #expect(state.nodeCount > 0 && state.pluginCount > 1 && !state.jobs(namespace: nil).isEmpty, "the script built a varied state")
         let bytes = state.encoded()
-        let restored = try StateSnapshot(decoding: bytes)
+        let restored = try StateVersion(decoding: bytes)
         #expect(restored.encoded() == bytes)
         Self.expectSameAnswers(state, restored)
     }
@@ -71,7 +71,7 @@ struct StateSnapshotCodecTests {
     @Test("the small state round-trips, and its restored derived fields equal the ones the state machine kept")
     func smallRoundTrip() throws {
         let bytes = Self.smallState.encoded()
-        let restored = try StateSnapshot(decoding: bytes)
+        let restored = try StateVersion(decoding: bytes)
         #expect(restored.encoded() == bytes)
         Self.expectSameAnswers(Self.smallState, restored)
         #expect(restored.schedulableNodes == ["dc1": 1])
@@ -86,7 +86,7 @@ struct StateSnapshotCodecTests {
         let commands = Fixture.randomCommands(count: 400, seed: 99)
         var original = StateMachine()
         for (offset, command) in commands[..<split].enumerated() { _ = original.apply(index: UInt64(offset + 1), command: command) }
-        var restored = StateMachine(state: try StateSnapshot(decoding: original.state.encoded()))
+        var restored = StateMachine(state: try StateVersion(decoding: original.state.encoded()))
         for (offset, command) in commands[split...].enumerated() {
             let index = UInt64(split + offset + 1)
             let expected = original.apply(index: index, command: command)
@@ -142,10 +142,10 @@ struct StateSnapshotCodecTests {
 
     @Test("the empty state's encoding and hash are pinned (a format change must change them deliberately)")
     func emptyStateGolden() {
-        let empty = StateSnapshot()
+        let empty = StateVersion()
         #expect(empty.encoded() == Array("CRVNSTAT".utf8) + [2] + Array(repeating: 0, count: 17))
         #expect(empty.stateHash == "274bae9938c726a41fc5b80e39a3e781561350dc38879b92c34f0fabad82486c")
-        #expect(StateSnapshot.stateHash(of: empty.encoded()) == empty.stateHash)
+        #expect(StateVersion.stateHash(of: empty.encoded()) == empty.stateHash)
     }
 
     @Test("the small state's hash is pinned (every record's layout is part of the format)")
@@ -156,17 +156,17 @@ struct StateSnapshotCodecTests {
     @Test("a version 1 snapshot, written before ACLs and namespaces, restores with none of them")
     func versionOne() throws {
         var w = BinaryWriter()
-        for byte in StateSnapshot.encodingMagic { w.byte(byte) }
+        for byte in StateVersion.encodingMagic { w.byte(byte) }
         w.uvarint(1)
         for value: UInt64 in [7, 0, 0, 7, 0, 0, 0, 0, 1] { w.uvarint(value) }  // index, table indexes, plugin set index, jobs, summaries, one node
         Fixture.node("a").encode(to: &w)
         w.uvarint(0)  // plugins
-        let state = try StateSnapshot(decoding: w.bytes)
+        let state = try StateVersion(decoding: w.bytes)
         #expect(state.index == 7)
         #expect(state.node(id: "a") != nil)
         #expect(state.aclTokens().isEmpty && state.aclPolicies().isEmpty && state.aclBootstrapIndex == 0)
         #expect(state.namespaces().map(\.name) == ["default"])
-        #expect(try StateSnapshot(decoding: state.encoded()).stateHash == state.stateHash)
+        #expect(try StateVersion(decoding: state.encoded()).stateHash == state.stateHash)
     }
 
     // MARK: Bad bytes
@@ -192,15 +192,15 @@ struct StateSnapshotCodecTests {
     func wrongMagic() {
         var bytes = Self.smallState.encoded()
         bytes[0] = UInt8(ascii: "X")
-        #expect(Self.decodingError(bytes) == .notAStateSnapshot)
-        #expect(Self.decodingError(Command.noop.encoded()) == .notAStateSnapshot)
-        #expect(String(describing: StateSnapshotDecodingError.notAStateSnapshot).contains("not a Caravan state snapshot"))
+        #expect(Self.decodingError(bytes) == .notAnEncodedState)
+        #expect(Self.decodingError(Command.noop.encoded()) == .notAnEncodedState)
+        #expect(String(describing: StateVersionDecodingError.notAnEncodedState).contains("not a Caravan state snapshot"))
     }
 
     @Test("an unknown format version is a clear error naming the version")
     func unknownVersion() {
         let bytes = Self.smallState.encoded()
-        let magic = StateSnapshot.encodingMagic.count
+        let magic = StateVersion.encodingMagic.count
         #expect(bytes[magic] == 2)
         var version3 = bytes
         version3[magic] = 3
@@ -210,7 +210,7 @@ struct StateSnapshotCodecTests {
         let version300 = Array(bytes[..<magic]) + writer.bytes + Array(bytes[(magic + 1)...])
         #expect(Self.decodingError(version300) == .unsupportedFormatVersion(300, supported: 2))
         #expect(
-            String(describing: StateSnapshotDecodingError.unsupportedFormatVersion(300, supported: 2))
+            String(describing: StateVersionDecodingError.unsupportedFormatVersion(300, supported: 2))
                 == "unsupported state snapshot format version 300 (this build reads version 2)"
         )
     }
@@ -224,8 +224,8 @@ struct StateSnapshotCodecTests {
     func outOfOrderRecords() {
         func encoding(nodes: [Node]) -> [UInt8] {
             var w = BinaryWriter()
-            for byte in StateSnapshot.encodingMagic { w.byte(byte) }
-            w.uvarint(StateSnapshot.encodingFormatVersion)
+            for byte in StateVersion.encodingMagic { w.byte(byte) }
+            w.uvarint(StateVersion.encodingFormatVersion)
             for _ in 0..<6 { w.uvarint(1) }  // the index, four table indexes, the plugin set index
             w.uvarint(0)  // jobs
             w.uvarint(0)  // job summaries
@@ -257,23 +257,23 @@ struct StateSnapshotCodecTests {
             for _ in 0...(generator.next() % 3) {
                 corrupted[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
             }
-            guard let state = try? StateSnapshot(decoding: corrupted) else { continue }
+            guard let state = try? StateVersion(decoding: corrupted) else { continue }
             decoded += 1
             let reencoded = state.encoded()
-            #expect(try StateSnapshot(decoding: reencoded).encoded() == reencoded)
+            #expect(try StateVersion(decoding: reencoded).encoded() == reencoded)
         }
         #expect(decoded > 0, "some flips (in strings and counters) still decode")
-        let header = Array(bytes[..<(StateSnapshot.encodingMagic.count + 1)])
+        let header = Array(bytes[..<(StateVersion.encodingMagic.count + 1)])
         for _ in 0..<1000 {
             let garbage = (0..<(generator.next() % 200)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            _ = try? StateSnapshot(decoding: header + garbage)
+            _ = try? StateVersion(decoding: header + garbage)
         }
     }
 
     // MARK: Helpers
 
     /// Every public read of `a` and `b` answers the same, and their derived fields are equal.
-    static func expectSameAnswers(_ a: StateSnapshot, _ b: StateSnapshot, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectSameAnswers(_ a: StateVersion, _ b: StateVersion, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(a.index == b.index, sourceLocation: sourceLocation)
         #expect(Table.allCases.map(a.tableIndex) == Table.allCases.map(b.tableIndex), sourceLocation: sourceLocation)
         #expect(a.pluginSetIndex == b.pluginSetIndex, sourceLocation: sourceLocation)
@@ -327,7 +327,7 @@ struct StateSnapshotCodecTests {
     /// 64 ready nodes, each with a controller and a node instance of plugin `p`, and 64 jobs in
     /// two namespaces (IDs ascending across them) that each run `p` in both roles; nodes and jobs
     /// registered in a shuffled order.
-    static func sixtyFourNodesAndJobs() -> StateSnapshot {
+    static func sixtyFourNodesAndJobs() -> StateVersion {
         var generator = SplitMix64(seed: 3)
         var script = Script()
         for number in (0..<64).shuffled(using: &generator) {
@@ -348,7 +348,7 @@ struct StateSnapshotCodecTests {
 
     /// `state` with every table and every plugin map rebuilt from empty in descending key order,
     /// the plugins' job maps with a far larger capacity, so that equal maps iterate differently.
-    static func rebuiltInReverse(_ state: StateSnapshot) -> StateSnapshot {
+    static func rebuiltInReverse(_ state: StateVersion) -> StateVersion {
         func reversedTree<Key: Comparable, Value>(_ map: TreeDictionary<Key, Value>) -> TreeDictionary<Key, Value> {
             var rebuilt: TreeDictionary<Key, Value> = [:]
             for (key, value) in map.sorted(by: { $0.key > $1.key }) { rebuilt[key] = value }

@@ -2,7 +2,7 @@ public import CaravanModel
 import HashTreeCollections
 
 /// Reads of the ACL tables and the namespaces.
-extension StateSnapshot {
+extension StateVersion {
     public func aclPolicy(name: String) -> ACLPolicy? { aclPolicies[name] }
 
     /// Policies whose name starts with `prefix`, sorted by name.
