@@ -66,7 +66,7 @@ public struct CoreOutput: Sendable {
 /// compacted through `compactThrough` (0: not at all).
 public struct SnapshotJob: Sendable {
     public let state: StateVersion
-    public let metadata: SnapshotMetadata
+    public let metadata: RaftSnapshotMetadata
     public let compactThrough: UInt64
 }
 
@@ -83,7 +83,7 @@ public struct ReadyWork: Sendable {
     public let sendsFirst: Bool
     public let frames: [(frame: PeerFrame, to: Server)]
 
-    public var snapshot: Snapshot? { ready.snapshot }
+    public var snapshot: RaftSnapshot? { ready.snapshot }
     public var entries: [LogEntry] { ready.entries }
     public var hardState: HardState? { ready.hardState }
 }

@@ -80,7 +80,7 @@ extension ServerCore {
     }
 
     /// Replaces the state with a snapshot the leader sent.
-    mutating func install(_ snapshot: Snapshot, stored: StoredSnapshot?) -> CoreOutput {
+    mutating func install(_ snapshot: RaftSnapshot, stored: StoredSnapshot?) -> CoreOutput {
         var output = CoreOutput()
         do {
             let decoded = try stored ?? SnapshotStore.decode(snapshot.data)
@@ -114,7 +114,7 @@ extension ServerCore {
     /// how far the log may be compacted after it.
     public func snapshotJob() -> SnapshotJob {
         let index = machine.state.index
-        let metadata = SnapshotMetadata(index: index, term: raft.entry(at: index)?.term ?? raft.term, configuration: raft.configuration)
+        let metadata = RaftSnapshotMetadata(index: index, term: raft.entry(at: index)?.term ?? raft.term, configuration: raft.configuration)
         return SnapshotJob(
             state: machine.state, metadata: metadata,
             compactThrough: index > durability.trailingEntries ? index - durability.trailingEntries : 0)
@@ -130,7 +130,7 @@ extension ServerCore {
             statistics.snapshots += 1
             statistics.lastSnapshotIndex = job.metadata.index
             statistics.lastSnapshotError = nil
-            raft.snapshotTaken(Snapshot(metadata: job.metadata, data: frame), compactingThrough: job.compactThrough)
+            raft.snapshotTaken(RaftSnapshot(metadata: job.metadata, data: frame), compactingThrough: job.compactThrough)
         case .failure(let error):
             statistics.lastSnapshotError = String(describing: error)
         }

@@ -64,11 +64,11 @@ public struct ServerCore: Sendable {
     /// vote, and the state the snapshot holds.
     public struct Start: Sendable {
         public var state: StateVersion
-        public var snapshot: Snapshot?
+        public var snapshot: RaftSnapshot?
         public var entries: [LogEntry]
         public var hardState: HardState
 
-        public init(state: StateVersion = StateVersion(), snapshot: Snapshot? = nil, entries: [LogEntry] = [], hardState: HardState = HardState()) {
+        public init(state: StateVersion = StateVersion(), snapshot: RaftSnapshot? = nil, entries: [LogEntry] = [], hardState: HardState = HardState()) {
             self.state = state
             self.snapshot = snapshot
             self.entries = entries
@@ -81,7 +81,7 @@ public struct ServerCore: Sendable {
             self.init(
                 state: recovery.state,
                 snapshot: recovery.snapshot.map {
-                    Snapshot(metadata: SnapshotMetadata(index: $0.index, term: $0.term, configuration: $0.configuration), data: $0.frame)
+                    RaftSnapshot(metadata: RaftSnapshotMetadata(index: $0.index, term: $0.term, configuration: $0.configuration), data: $0.frame)
                 },
                 entries: recovery.entries,
                 hardState: HardState(term: vote?.term ?? 0, vote: vote.flatMap { NodeID($0.votedFor) } ?? 0, commit: 0))
@@ -131,11 +131,11 @@ public struct ServerCore: Sendable {
                 failure = "bootstrapping the cluster: \(error)"
             }
         } else if raft.configuration.isEmpty, membership.server.raftAddress.isEmpty || foundsAlone {
-            let alone = SnapshotMetadata(
+            let alone = RaftSnapshotMetadata(
                 index: start.snapshot?.metadata.index ?? 0, term: start.snapshot?.metadata.term ?? 0,
                 configuration: Configuration([membership.server]))
             raft = Raft(
-                options: options, hardState: start.hardState, snapshot: Snapshot(metadata: alone, data: start.snapshot?.data ?? []),
+                options: options, hardState: start.hardState, snapshot: RaftSnapshot(metadata: alone, data: start.snapshot?.data ?? []),
                 entries: start.entries)
         }
         if raft.configuration.voters == [raft.id], !readOnly, failure == nil {

@@ -24,7 +24,7 @@ public struct RaftStorage: Sendable {
     /// last entry this log holds compacts the log up to it (raft kept the entries after it);
     /// otherwise the log restarts after it. The decision is the durable log's, not raft's: raft
     /// may have matched the snapshot against entries of the same `Ready` that are not written yet.
-    public mutating func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
+    public mutating func write(snapshot: RaftSnapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
         var stored: StoredSnapshot?
         if let snapshot {
             if let snapshots { stored = try snapshots.install(frame: snapshot.data) }

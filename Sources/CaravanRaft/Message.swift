@@ -25,14 +25,14 @@ public enum MessageKind: UInt8, Sendable, Hashable, CaseIterable {
 
 /// One piece of a snapshot in flight to a follower.
 public struct SnapshotChunk: Sendable, Hashable {
-    public var metadata: SnapshotMetadata
+    public var metadata: RaftSnapshotMetadata
     /// The snapshot's total size in bytes.
     public var totalSize: UInt64
     /// Where `data` starts within the snapshot.
     public var offset: UInt64
     public var data: [UInt8]
 
-    public init(metadata: SnapshotMetadata, totalSize: UInt64, offset: UInt64, data: [UInt8]) {
+    public init(metadata: RaftSnapshotMetadata, totalSize: UInt64, offset: UInt64, data: [UInt8]) {
         self.metadata = metadata
         self.totalSize = totalSize
         self.offset = offset

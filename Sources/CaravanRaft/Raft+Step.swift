@@ -147,7 +147,7 @@ extension Raft {
         configuration = metadata.configuration
         configurationApplied = metadata.index
         applyCommittedConfigurations()
-        let installed = Snapshot(metadata: metadata, data: incoming.data)
+        let installed = RaftSnapshot(metadata: metadata, data: incoming.data)
         snapshot = installed
         snapshotToInstall = installed
         // Vouch only for the snapshot's index: entries kept after it (rule 6) may be an older

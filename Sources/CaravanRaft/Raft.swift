@@ -58,17 +58,17 @@ public struct Raft: Sendable {
     var messages: [Message] = []
 
     /// The newest snapshot the runtime took, for followers that need it.
-    var snapshot: Snapshot?
+    var snapshot: RaftSnapshot?
     /// A snapshot arriving in chunks.
-    var incomingSnapshot: (metadata: SnapshotMetadata, totalSize: UInt64, data: [UInt8])?
+    var incomingSnapshot: (metadata: RaftSnapshotMetadata, totalSize: UInt64, data: [UInt8])?
     /// A received snapshot for the runtime to install.
-    var snapshotToInstall: Snapshot?
+    var snapshotToInstall: RaftSnapshot?
     var persistedHardState: HardState
 
     /// A server restored from what its runtime persisted: the hard state, the newest snapshot
     /// (with its data: it is what a follower behind the compaction point is sent), and the log
     /// entries kept after compaction.
-    public init(options: RaftOptions, hardState: HardState, snapshot: Snapshot?, entries: [LogEntry]) {
+    public init(options: RaftOptions, hardState: HardState, snapshot: RaftSnapshot?, entries: [LogEntry]) {
         id = options.id
         self.options = options
         random = SplitMix64(seed: options.randomSeed)
@@ -176,7 +176,7 @@ public struct Raft: Sendable {
 
     /// Records that the runtime took a snapshot, and lets the in-memory log drop the entries
     /// through `compactingThrough` (which trails the snapshot so slow followers need no snapshot).
-    public mutating func snapshotTaken(_ snapshot: Snapshot, compactingThrough index: UInt64) {
+    public mutating func snapshotTaken(_ snapshot: RaftSnapshot, compactingThrough index: UInt64) {
         if snapshot.metadata.index >= (self.snapshot?.metadata.index ?? 0) { self.snapshot = snapshot }
         log.compact(through: min(index, snapshot.metadata.index))
     }

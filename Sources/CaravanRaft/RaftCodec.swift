@@ -135,7 +135,7 @@ extension Message {
         if try reader.byte() == 1 {
             let index = try reader.uint64()
             let term = try reader.uint64()
-            let metadata = SnapshotMetadata(index: index, term: term, configuration: try reader.configuration())
+            let metadata = RaftSnapshotMetadata(index: index, term: term, configuration: try reader.configuration())
             snapshot = SnapshotChunk(
                 metadata: metadata, totalSize: try reader.uint64(), offset: try reader.uint64(), data: try reader.byteArray())
         }

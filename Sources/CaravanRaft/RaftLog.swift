@@ -21,7 +21,7 @@ struct RaftLog: Sendable {
     /// A log restored from what the runtime persisted: the newest snapshot's position and the
     /// entries kept after compaction, which may start before the snapshot's index but never leave
     /// a gap after it.
-    init(snapshot: SnapshotMetadata?, entries: [LogEntry], committed: UInt64, applied: UInt64) {
+    init(snapshot: RaftSnapshotMetadata?, entries: [LogEntry], committed: UInt64, applied: UInt64) {
         let snapshotIndex = snapshot?.index ?? 0
         var entries = entries
         if let first = entries.first, first.index <= snapshotIndex {
@@ -142,7 +142,7 @@ struct RaftLog: Sendable {
 
     /// Replaces the log with a snapshot's position; keeps the entries after it when the log
     /// holds the snapshot's last entry (paper Fig. 13 rules 6 and 7).
-    mutating func restore(_ metadata: SnapshotMetadata) {
+    mutating func restore(_ metadata: RaftSnapshotMetadata) {
         if matches(index: metadata.index, term: metadata.term), metadata.index >= previousIndex {
             entries.removeFirst(Int(metadata.index - previousIndex))
         } else {

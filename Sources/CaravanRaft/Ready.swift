@@ -23,7 +23,7 @@ public struct Ready: Sendable {
     public var hardState: HardState?
     public var entries: [LogEntry] = []
     /// A snapshot received from the leader, to persist and restore.
-    public var snapshot: Snapshot?
+    public var snapshot: RaftSnapshot?
     public var messages: [Message] = []
     public var committedEntries: [LogEntry] = []
     public var readStates: [ReadState] = []

@@ -17,8 +17,8 @@ struct RaftStorageTests {
         return (storage, disk)
     }
 
-    static func snapshot(index: UInt64, term: UInt64) -> Snapshot {
-        Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: Configuration()), data: [])
+    static func snapshot(index: UInt64, term: UInt64) -> RaftSnapshot {
+        RaftSnapshot(metadata: RaftSnapshotMetadata(index: index, term: term, configuration: Configuration()), data: [])
     }
 
     @Test("a snapshot whose last entry the log holds compacts the log and keeps the entries after it")

@@ -22,7 +22,7 @@ struct CodecTests {
         Message(
             kind: .snapshot, from: 1, to: 2, term: 3,
             snapshot: SnapshotChunk(
-                metadata: SnapshotMetadata(index: 40, term: 2, configuration: configuration), totalSize: 100, offset: 50,
+                metadata: RaftSnapshotMetadata(index: 40, term: 2, configuration: configuration), totalSize: 100, offset: 50,
                 data: [1, 2, 3])),
     ]
 

@@ -9,7 +9,7 @@ struct SnapshotTests {
     private func chunk(
         index: UInt64, snapshotTerm: UInt64, term: UInt64, offset: UInt64 = 0, data: [UInt8] = [1, 2, 3], total: UInt64? = nil
     ) -> Message {
-        let metadata = SnapshotMetadata(index: index, term: snapshotTerm, configuration: RaftNetwork.configuration(voters: [1, 2, 3]))
+        let metadata = RaftSnapshotMetadata(index: index, term: snapshotTerm, configuration: RaftNetwork.configuration(voters: [1, 2, 3]))
         return Message(
             kind: .snapshot, from: 1, to: 2, term: term,
             snapshot: SnapshotChunk(metadata: metadata, totalSize: total ?? offset + UInt64(data.count), offset: offset, data: data))
@@ -76,7 +76,7 @@ struct SnapshotTests {
         _ = try leader.propose([Array("x".utf8)])
         _ = leader.drain()
         leader.snapshotTaken(
-            Snapshot(metadata: SnapshotMetadata(index: 3, term: 1, configuration: leader.configuration), data: [1]), compactingThrough: 3)
+            RaftSnapshot(metadata: RaftSnapshotMetadata(index: 3, term: 1, configuration: leader.configuration), data: [1]), compactingThrough: 3)
         var follower = Raft.fixture(id: 3, voters: [1, 2, 3], terms: [1, 1, 1, 1, 1], term: 1)
         // A stale rejection makes the leader look for index 2, which only the snapshot covers.
         leader.step(Message(kind: .appendResponse, from: 3, to: 1, term: 2, logTerm: 1, index: 3, reject: true, rejectHint: 2))

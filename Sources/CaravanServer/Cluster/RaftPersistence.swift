@@ -22,7 +22,7 @@ final class RaftPersistence: Sendable {
     var lastIndex: UInt64 { storage.withLock { $0.log.lastIndex } }
 
     /// Persists a ``Ready``'s snapshot, entries and hard state, in that order.
-    func persist(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) async throws -> StoredSnapshot? {
+    func persist(snapshot: RaftSnapshot?, entries: [LogEntry], hardState: HardState?) async throws -> StoredSnapshot? {
         guard isDurable else {
             try write(snapshot: nil, entries: entries, hardState: hardState)
             return nil
@@ -33,7 +33,7 @@ final class RaftPersistence: Sendable {
     }
 
     @discardableResult
-    private func write(snapshot: Snapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
+    private func write(snapshot: RaftSnapshot?, entries: [LogEntry], hardState: HardState?) throws -> StoredSnapshot? {
         try storage.withLock { try $0.write(snapshot: snapshot, entries: entries, hardState: hardState) }
     }
 

@@ -37,7 +37,7 @@ enum Describe {
         }
     }
 
-    static func snapshot(_ metadata: SnapshotMetadata) -> String {
+    static func snapshot(_ metadata: RaftSnapshotMetadata) -> String {
         "\(metadata.term)/\(metadata.index) \(configuration(metadata.configuration))"
     }
 

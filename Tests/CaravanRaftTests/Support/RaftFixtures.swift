@@ -15,7 +15,7 @@ extension Raft {
         options.checkQuorum = false
         configure(&options)
         let configuration = RaftNetwork.configuration(voters: voters)
-        let snapshot = Snapshot(metadata: SnapshotMetadata(index: 0, term: 0, configuration: configuration), data: [])
+        let snapshot = RaftSnapshot(metadata: RaftSnapshotMetadata(index: 0, term: 0, configuration: configuration), data: [])
         let entries = terms.enumerated().map { LogEntry(index: UInt64($0.offset + 1), term: $0.element, data: []) }
         let hardState = HardState(term: term ?? terms.last ?? 0, vote: vote, commit: commit)
         return Raft(options: options, hardState: hardState, snapshot: snapshot, entries: entries)

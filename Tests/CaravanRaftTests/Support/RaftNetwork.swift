@@ -58,7 +58,7 @@ struct TestNode {
     /// would have written them.
     var storage = MemoryLogStorage()
     var hardState = HardState()
-    var snapshot: Snapshot?
+    var snapshot: RaftSnapshot?
     /// The state machine: every entry applied, in order (restored from snapshots).
     var applied: [AppliedEntry] = []
     var readStates: [ReadState] = []
@@ -199,8 +199,8 @@ struct RaftNetwork {
             return
         }
         let configuration = node.configurations.last { $0.index <= index }?.configuration ?? node.raft.configuration
-        let snapshot = Snapshot(
-            metadata: SnapshotMetadata(index: index, term: term, configuration: configuration),
+        let snapshot = RaftSnapshot(
+            metadata: RaftSnapshotMetadata(index: index, term: term, configuration: configuration),
             data: AppliedEntry.encode(node.applied.filter { $0.index <= index }))
         node.raft.snapshotTaken(snapshot, compactingThrough: compacting ?? index)
         node.snapshot = snapshot
