@@ -36,18 +36,18 @@ struct SnapshotBenchmark: ParsableCommand {
         let objects = state.nodeCount + state.jobs(namespace: nil).count + state.pluginCount
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-bench-snapshot-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = SnapshotStore(directory: try DiskDirectory(path: path))
+        let files = SnapshotFiles(directory: try DiskDirectory(path: path))
 
         var encoding: [UInt8] = []
         let encode = (0..<repetitions).map { _ in measure { encoding = state.encoded() } }.min()!
         var saved = (name: "", frame: [UInt8]())
         let write = try (0..<repetitions).map { repetition in
-            try measure { saved = try store.save(index: index + UInt64(repetition), term: 1, state: state.encoded()) }
+            try measure { saved = try files.save(index: index + UInt64(repetition), term: 1, state: state.encoded()) }
         }.min()!
         // Each restored state is kept until the end, so that freeing one is not timed.
         var restored: [StateVersion] = []
         let restore = try (0..<repetitions).map { _ in
-            try measure { restored.append(try StateVersion(decoding: store.load(saved.name).state)) }
+            try measure { restored.append(try StateVersion(decoding: files.load(saved.name).state)) }
         }.min()!
         var frame: [UInt8] = []
         let compress = try (0..<repetitions).map { _ in try measure { frame = try LZ4Frame.compress(encoding) } }.min()!

@@ -83,7 +83,7 @@ extension ServerCore {
     mutating func install(_ snapshot: RaftSnapshot, stored: StoredSnapshot?) -> CoreOutput {
         var output = CoreOutput()
         do {
-            let decoded = try stored ?? SnapshotStore.decode(snapshot.data)
+            let decoded = try stored ?? SnapshotFiles.decode(snapshot.data)
             machine = StateMachine(state: try StateVersion(decoding: decoded.state))
         } catch {
             return fail("installing the snapshot at index \(snapshot.metadata.index): \(error)")

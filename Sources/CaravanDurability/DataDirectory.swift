@@ -61,20 +61,20 @@ public struct DataDirectory: Sendable {
 
     public let path: String
     public let wal: any StorageDirectory
-    public let snapshots: SnapshotStore
+    public let snapshots: SnapshotFiles
 
     /// Opens (creating if missing) the data directory at `path` on disk.
     public init(path: String) throws(StorageError) {
         self.path = path
         wal = try DiskDirectory(path: path + "/wal")
-        snapshots = SnapshotStore(directory: try DiskDirectory(path: path + "/snapshots"))
+        snapshots = SnapshotFiles(directory: try DiskDirectory(path: path + "/snapshots"))
     }
 
     /// A data directory on other storage (a simulated disk).
     public init(path: String, wal: any StorageDirectory, snapshots: any StorageDirectory) {
         self.path = path
         self.wal = wal
-        self.snapshots = SnapshotStore(directory: snapshots)
+        self.snapshots = SnapshotFiles(directory: snapshots)
     }
 
     /// Rebuilds the state: the newest snapshot that decodes and that the log continues (at or

@@ -9,11 +9,11 @@ public struct RaftStorage: Sendable {
     public private(set) var log: any LogStorage
     /// The term and vote (nil: kept in memory only, under `-dev`).
     public let stable: FileStableStore?
-    public let snapshots: SnapshotStore?
+    public let snapshots: SnapshotFiles?
     /// The term and vote last written to the stable store.
     private var savedVote: TermAndVote?
 
-    public init(log: any LogStorage, stable: FileStableStore?, snapshots: SnapshotStore?, savedVote: TermAndVote?) {
+    public init(log: any LogStorage, stable: FileStableStore?, snapshots: SnapshotFiles?, savedVote: TermAndVote?) {
         self.log = log
         self.stable = stable
         self.snapshots = snapshots

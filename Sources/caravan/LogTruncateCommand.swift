@@ -36,7 +36,7 @@ struct LogTruncateAfter: ParsableCommand {
             throw ExitCode.failure
         }
         defer { withExtendedLifetime(lock) {} }
-        if let newest = try directory.snapshots.fileNames().compactMap(SnapshotStore.parseName).map(\.index).max(), newest > index {
+        if let newest = try directory.snapshots.fileNames().compactMap(SnapshotFiles.parseName).map(\.index).max(), newest > index {
             print("Error: the snapshot at index \(newest) holds state past \(index); keep at least \(newest)")
             throw ExitCode.failure
         }

@@ -63,8 +63,8 @@ struct SnapshotInspect: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
-        let store = SnapshotStore(directory: try DiskDirectory(path: url.deletingLastPathComponent().path))
-        let snapshot = try store.load(url.lastPathComponent)
+        let files = SnapshotFiles(directory: try DiskDirectory(path: url.deletingLastPathComponent().path))
+        let snapshot = try files.load(url.lastPathComponent)
         let state = try StateVersion(decoding: snapshot.state)
         let ratio = Double(snapshot.state.count + 32) / Double(max(1, snapshot.fileSize))
         print("index:            \(snapshot.index)")

@@ -9,11 +9,11 @@ import Synchronization
 /// them with compactions after snapshots.
 final class RaftPersistence: Sendable {
     private let storage: Mutex<RaftStorage>
-    let snapshots: SnapshotStore?
+    let snapshots: SnapshotFiles?
     /// Whether writes touch a disk.
     let isDurable: Bool
 
-    init(log: sending any LogStorage, stable: FileStableStore?, snapshots: SnapshotStore?, savedVote: TermAndVote?) {
+    init(log: sending any LogStorage, stable: FileStableStore?, snapshots: SnapshotFiles?, savedVote: TermAndVote?) {
         storage = Mutex(RaftStorage(log: log, stable: stable, snapshots: snapshots, savedVote: savedVote))
         self.snapshots = snapshots
         isDurable = stable != nil

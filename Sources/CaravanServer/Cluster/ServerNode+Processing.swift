@@ -121,7 +121,7 @@ extension ServerNode {
     }
 
     /// Saves a snapshot, then lets the log drop what it covers but the trailing entries.
-    static func write(_ job: SnapshotJob, to snapshots: SnapshotStore, compacting persistence: RaftPersistence) throws -> [UInt8] {
+    static func write(_ job: SnapshotJob, to snapshots: SnapshotFiles, compacting persistence: RaftPersistence) throws -> [UInt8] {
         let metadata = job.metadata
         let frame = try snapshots.save(index: metadata.index, term: metadata.term, configuration: metadata.configuration, state: job.state.encoded())
             .frame

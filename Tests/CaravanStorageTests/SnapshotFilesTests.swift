@@ -4,14 +4,14 @@ import Testing
 @testable import CaravanStorage
 
 /// Snapshot files.
-struct SnapshotStoreTests {
+struct SnapshotFilesTests {
     static func state(_ seed: Int, count: Int = 5000) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: ($0 / 7) &* seed) } }
 
     @Test("a saved snapshot loads back with its index, term and state")
     func saveAndLoad() throws {
-        let store = SnapshotStore(directory: SimulatedDisk().directory("snapshots"))
-        let saved = try store.save(index: 42, term: 3, state: Self.state(1))
-        let loaded = try store.load(saved.name)
+        let files = SnapshotFiles(directory: SimulatedDisk().directory("snapshots"))
+        let saved = try files.save(index: 42, term: 3, state: Self.state(1))
+        let loaded = try files.load(saved.name)
         #expect(loaded.index == 42 && loaded.term == 3)
         #expect(loaded.state == Self.state(1))
         #expect(loaded.fileSize == saved.frame.count && saved.frame.count < 5000)
@@ -19,19 +19,19 @@ struct SnapshotStoreTests {
 
     @Test("only the newest two snapshots are kept")
     func retention() throws {
-        let store = SnapshotStore(directory: SimulatedDisk().directory("snapshots"))
-        for index in [10, 20, 30, 40] as [UInt64] { try store.save(index: index, term: 1, state: Self.state(Int(index))) }
-        #expect(try store.fileNames().map { SnapshotStore.parseName($0)!.index } == [40, 30])
+        let files = SnapshotFiles(directory: SimulatedDisk().directory("snapshots"))
+        for index in [10, 20, 30, 40] as [UInt64] { try files.save(index: index, term: 1, state: Self.state(Int(index))) }
+        #expect(try files.fileNames().map { SnapshotFiles.parseName($0)!.index } == [40, 30])
     }
 
     @Test("a damaged newest snapshot falls back to the older one, saying why")
     func fallback() throws {
         let disk = SimulatedDisk()
-        let store = SnapshotStore(directory: disk.directory("snapshots"))
-        try store.save(index: 10, term: 1, state: Self.state(3))
-        let newest = try store.save(index: 20, term: 2, state: Self.state(4))
+        let files = SnapshotFiles(directory: disk.directory("snapshots"))
+        try files.save(index: 10, term: 1, state: Self.state(3))
+        let newest = try files.save(index: 20, term: 2, state: Self.state(4))
         disk.flipBit(file: "snapshots/" + newest.name, at: newest.frame.count / 2)
-        let found = try #require(try store.loadNewest { $0.state })
+        let found = try #require(try files.loadNewest { $0.state })
         #expect(found.snapshot.index == 10)
         #expect(found.value == Self.state(3))
         #expect(found.skipped.count == 1 && found.skipped[0].contains(newest.name))
@@ -40,10 +40,10 @@ struct SnapshotStoreTests {
     @Test("a snapshot the caller cannot decode also falls back")
     func rejectedByCaller() throws {
         struct Undecodable: Error {}
-        let store = SnapshotStore(directory: SimulatedDisk().directory("snapshots"))
-        try store.save(index: 10, term: 1, state: [1])
-        try store.save(index: 20, term: 1, state: [2])
-        let found = try store.loadNewest { snapshot throws -> UInt8 in
+        let files = SnapshotFiles(directory: SimulatedDisk().directory("snapshots"))
+        try files.save(index: 10, term: 1, state: [1])
+        try files.save(index: 20, term: 1, state: [2])
+        let found = try files.loadNewest { snapshot throws -> UInt8 in
             guard snapshot.state == [1] else { throw Undecodable() }
             return snapshot.state[0]
         }
@@ -53,22 +53,22 @@ struct SnapshotStoreTests {
     @Test("a crash before the rename leaves the previous snapshot and no half-written one")
     func crashBeforeRename() throws {
         let disk = SimulatedDisk()
-        let store = SnapshotStore(directory: disk.directory("snapshots"))
-        try store.save(index: 10, term: 1, state: Self.state(5))
+        let files = SnapshotFiles(directory: disk.directory("snapshots"))
+        try files.save(index: 10, term: 1, state: Self.state(5))
         disk.failsSyncs = true
-        #expect(throws: StorageError.self) { try store.save(index: 20, term: 1, state: Self.state(6)) }
+        #expect(throws: StorageError.self) { try files.save(index: 20, term: 1, state: Self.state(6)) }
         disk.failsSyncs = false
         disk.crash { _ in .kept }
-        #expect(try store.fileNames() == [SnapshotStore.name(index: 10, term: 1)])
-        #expect(try store.loadNewest { $0.index }?.value == 10)
+        #expect(try files.fileNames() == [SnapshotFiles.name(index: 10, term: 1)])
+        #expect(try files.loadNewest { $0.index }?.value == 10)
     }
 
     @Test("`lz4 -d` reads a snapshot file", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/lz4")))
     func readableByLZ4Tool() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-snap-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = SnapshotStore(directory: try DiskDirectory(path: path))
-        let saved = try store.save(index: 7, term: 2, state: Self.state(9))
+        let files = SnapshotFiles(directory: try DiskDirectory(path: path))
+        let saved = try files.save(index: 7, term: 2, state: Self.state(9))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
         process.arguments = ["-d", "-c", path + "/" + saved.name]

@@ -1,24 +1,5 @@
 public import CaravanRaft
 
-/// A snapshot as read back from its file.
-public struct StoredSnapshot: Sendable {
-    /// The index of the last entry the snapshot covers.
-    public let index: UInt64
-    /// The term of that entry.
-    public let term: UInt64
-    /// The cluster configuration as of `index` (empty in a version 1 file).
-    public let configuration: Configuration
-    /// The encoded state, as given to ``SnapshotStore/save(index:term:configuration:state:)``.
-    public let state: [UInt8]
-    /// The file's bytes: what a leader sends a follower that needs the snapshot.
-    public let frame: [UInt8]
-    /// The file's name and length.
-    public let fileName: String
-    public let fileSize: Int
-    /// The LZ4 frame's content checksum (xxHash32 of the uncompressed bytes).
-    public let contentChecksum: UInt32
-}
-
 /// Snapshot files: the encoded state at an index, compressed as one LZ4 frame (content size and
 /// content checksum on, so `lz4 -d` reads it and a damaged file is detected), written to a
 /// temporary file, synced and renamed into place. Keeps the newest ``retained`` files.
@@ -27,7 +8,7 @@ public struct StoredSnapshot: Sendable {
 /// (u64), then (since version 2) the raft configuration's length (u32) and bytes, then the state
 /// bytes; integers little-endian. Version 1 files (no configuration) still load. Files are named
 /// `<index, 20 digits>-<term, 20 digits>.snap`, so names sort by index.
-public struct SnapshotStore: Sendable {
+public struct SnapshotFiles: Sendable {
     public let directory: any StorageDirectory
     public let retained: Int
 
