@@ -143,7 +143,7 @@ extension StateVersion {
             }
             nodes = try r.sortedTree("nodes table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
                 let node = try Node.decode(from: &r)
-                return (node.id, Shared(node))
+                return (node.id, ImmutableBox(node))
             }
             plugins = try r.sortedTree("plugins table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
                 let record = try PluginRecord.decode(from: &r)
@@ -236,13 +236,13 @@ extension PluginRecord {
     }
 
     /// One node's fingerprint in one role: the node's ID, then the fingerprint.
-    private static func writeInstance(_ w: inout BinaryWriter, nodeID: String, info: Shared<CSIInfo>) {
+    private static func writeInstance(_ w: inout BinaryWriter, nodeID: String, info: ImmutableBox<CSIInfo>) {
         w.string(nodeID)
         info.value.encode(to: &w)
     }
 
-    private static func readInstance(_ r: inout BinaryReader) throws(BinaryDecodingError) -> (key: String, value: Shared<CSIInfo>) {
-        (try r.string(), Shared(try CSIInfo.decode(from: &r)))
+    private static func readInstance(_ r: inout BinaryReader) throws(BinaryDecodingError) -> (key: String, value: ImmutableBox<CSIInfo>) {
+        (try r.string(), ImmutableBox(try CSIInfo.decode(from: &r)))
     }
 
     /// One job's expectation in one role: the job's key, then the instances it expects.

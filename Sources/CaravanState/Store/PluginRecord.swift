@@ -9,8 +9,8 @@ struct PluginRecord: Sendable {
     var provider = ""
     var version = ""
     var controllerRequired = false
-    var controllers: TreeDictionary<String, Shared<CSIInfo>> = [:]
-    var nodes: TreeDictionary<String, Shared<CSIInfo>> = [:]
+    var controllers: TreeDictionary<String, ImmutableBox<CSIInfo>> = [:]
+    var nodes: TreeDictionary<String, ImmutableBox<CSIInfo>> = [:]
     var controllersHealthy = 0
     var nodesHealthy = 0
     /// Job → instances it expects, per role. Keys exist for every live job that runs the plugin.
@@ -52,10 +52,10 @@ struct PluginRecord: Sendable {
             changed = true
         }
         // One access to the instance's slot in the per-node map.
-        func record(_ slot: inout Shared<CSIInfo>?) -> Int? {
+        func record(_ slot: inout ImmutableBox<CSIInfo>?) -> Int? {
             let previous = slot?.value
             guard previous != info, previous != nil || info.healthy else { return nil }
-            slot = Shared(info)
+            slot = ImmutableBox(info)
             return (info.healthy ? 1 : 0) - (previous?.healthy == true ? 1 : 0)
         }
         let delta = role == .controller ? record(&controllers[nodeID]) : record(&nodes[nodeID])

@@ -9,7 +9,7 @@ public struct StateVersion: Sendable {
     public internal(set) var index: UInt64 = 0
     var jobs: TreeDictionary<JobKey, Job> = [:]
     var jobSummaries: TreeDictionary<JobKey, JobSummary> = [:]
-    var nodes: TreeDictionary<String, Shared<Node>> = [:]
+    var nodes: TreeDictionary<String, ImmutableBox<Node>> = [:]
     var plugins: TreeDictionary<String, PluginRecord> = [:]
     /// Derived: each plugin's `ModifyIndex`, so that list reads can check thousands of versions
     /// without copying the records out of the table.

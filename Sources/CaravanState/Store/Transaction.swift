@@ -203,7 +203,7 @@ struct Transaction {
             time: registration.time
         )
         adjustSchedulable(before: previous?.value.schedulableDatacenter, after: node.schedulableDatacenter, time: registration.time)
-        state.nodes[node.id] = Shared(node)
+        state.nodes[node.id] = ImmutableBox(node)
         return .success(.nodeRegistered(nodeModifyIndex: index))
     }
 
@@ -213,7 +213,7 @@ struct Transaction {
         node.status = update.status
         node.statusUpdatedAt = update.time / 1_000_000_000
         node.modifyIndex = index
-        state.nodes[node.id] = Shared(node)
+        state.nodes[node.id] = ImmutableBox(node)
         changes.insert(.node(node.id))
         adjustSchedulable(before: previous.schedulableDatacenter, after: node.schedulableDatacenter, time: update.time)
         return .success(.nodeUpdated(nodeModifyIndex: index))
