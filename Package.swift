@@ -171,6 +171,8 @@ let package = Package(
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(
+            name: "CaravanCoreTests", dependencies: ["CaravanCore", "CaravanAdmission", "CaravanDurability", "CaravanRaft"], swiftSettings: strict),
+        .testTarget(
             name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanState", "CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",

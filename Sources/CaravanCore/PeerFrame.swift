@@ -32,13 +32,20 @@ public struct Hello: Sendable, Hashable {
     public var isMember: Bool
     public var known: [Server]
     public var isReply: Bool
+    /// The number of servers the sender waits for to found a new cluster (its
+    /// `-bootstrap-expect`), or 0 when it founds none (it joins one, or it is a member): a
+    /// founder counts only founders that expect as many as it does, so a server that joins
+    /// while the founders still look for each other never lands in one founder's first
+    /// configuration and not in another's.
+    public var founding: Int
 
-    public init(server: Server, hasState: Bool, isMember: Bool, known: [Server], isReply: Bool) {
+    public init(server: Server, hasState: Bool, isMember: Bool, known: [Server], isReply: Bool, founding: Int = 0) {
         self.server = server
         self.hasState = hasState
         self.isMember = isMember
         self.known = known
         self.isReply = isReply
+        self.founding = founding
     }
 }
 
@@ -119,9 +126,10 @@ extension PeerFrame {
             }
         case .hello(let hello):
             writer.byte(3)
-            writer.byte((hello.hasState ? 1 : 0) | (hello.isMember ? 2 : 0) | (hello.isReply ? 4 : 0))
+            writer.byte((hello.hasState ? 1 : 0) | (hello.isMember ? 2 : 0) | (hello.isReply ? 4 : 0) | (hello.founding > 0 ? 8 : 0))
             writer.bytes(Configuration([hello.server]).encoded())
             writer.bytes(Configuration(hello.known).encoded())
+            if hello.founding > 0 { writer.uint64(UInt64(hello.founding)) }
         }
         return writer.bytes
     }
@@ -176,7 +184,14 @@ extension PeerFrame {
                 throw PeerFrameError(description: "hello without a server")
             }
             let known = try Configuration(decoding: try reader.bytes()).servers
-            self = .hello(Hello(server: server, hasState: flags & 1 != 0, isMember: flags & 2 != 0, known: known, isReply: flags & 4 != 0))
+            var founding = 0
+            if flags & 8 != 0 {
+                let expect = try reader.uint64()
+                guard expect > 1, expect <= UInt64(ServerCore.maxIntroducedServers) else { throw PeerFrameError(description: "hello founding a cluster of \(expect)") }
+                founding = Int(expect)
+            }
+            self = .hello(
+                Hello(server: server, hasState: flags & 1 != 0, isMember: flags & 2 != 0, known: known, isReply: flags & 4 != 0, founding: founding))
         default:
             throw PeerFrameError(description: "unknown frame tag \(tag)")
         }

@@ -12,9 +12,10 @@ extension ServerCore {
         var known = addressBook
         for server in discovery?.known.values ?? [:].values { known[server.id] = server }
         known[membership.server.id] = nil
+        let founding = discovery.map { $0.expect > 1 && raft.lastIndex == 0 ? $0.expect : 0 } ?? 0
         return Hello(
             server: membership.server, hasState: raft.lastIndex > 0, isMember: !raft.configuration.isEmpty,
-            known: known.values.sorted { $0.id < $1.id }, isReply: false)
+            known: known.values.sorted { $0.id < $1.id }, isReply: false, founding: founding)
     }
 
     /// Takes in a server's introduction.
@@ -50,7 +51,10 @@ extension ServerCore {
             introduce(server, replacing: server.id == hello.server.id)
         }
         if var discovery {
-            if addressBook[hello.server.id] != nil { discovery.known[hello.server.id] = hello.server }
+            if addressBook[hello.server.id] != nil {
+                discovery.known[hello.server.id] = hello.server
+                if hello.founding == discovery.expect { discovery.founders[hello.server.id] = hello.server }
+            }
             for server in hello.known where server.id != raft.id && addressBook[server.id] != nil { discovery.known[server.id] = server }
             if hello.isMember { discovery.clusterExists = true }
             self.discovery = discovery
@@ -95,9 +99,9 @@ extension ServerCore {
         for address in addresses.sorted() {
             output.frames.append((introduction, Server(id: 0, name: "", raftAddress: address, httpAddress: "", isVoter: false)))
         }
-        guard !discovery.clusterExists, raft.lastIndex == 0, discovery.expect > 1, discovery.known.count + 1 >= discovery.expect
+        guard !discovery.clusterExists, raft.lastIndex == 0, discovery.expect > 1, discovery.founders.count + 1 >= discovery.expect
         else { return output }
-        var servers = Array(discovery.known.values)
+        var servers = Array(discovery.founders.values)
         servers.append(membership.server)
         output.bootstrap = Configuration(
             servers.map { server in

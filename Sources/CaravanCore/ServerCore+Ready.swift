@@ -10,8 +10,20 @@ extension ServerCore {
     public mutating func nextReady() -> ReadyWork? {
         guard failure == nil, raft.hasReady else { return nil }
         let ready = raft.ready()
+        learnAddresses(from: ready.entries)
         let sendsFirst = raft.role == .leader && ready.hardState.map { $0.term == durableVote.term && $0.vote == durableVote.vote } ?? true
         return ReadyWork(ready: ready, sendsFirst: sendsFirst, frames: frames(for: ready.messages))
+    }
+
+    /// Makes the servers of every configuration among `entries` addressable, committed or not: a
+    /// server that restarts knows its cluster only as of its last snapshot until its leader tells
+    /// it what has committed, and it must be able to answer a leader added since (the entries
+    /// come from its log or from the leader; the voters are raft's, as they commit).
+    mutating func learnAddresses(from entries: [LogEntry]) {
+        for entry in entries where entry.kind == .configuration {
+            guard let configuration = try? Configuration(decoding: entry.data) else { continue }
+            for server in configuration.servers where server.id != raft.id { addressBook[server.id] = server }
+        }
     }
 
     /// The raft messages as frames to the servers they are for (messages to a server whose

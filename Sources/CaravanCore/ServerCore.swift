@@ -146,6 +146,7 @@ public struct ServerCore: Sendable {
         durableVote = (raft.term, raft.vote)
         if raft.configuration.isEmpty { discovery = Discovery(expect: membership.bootstrapExpect, join: membership.join) }
         for server in raft.configuration.servers { addressBook[server.id] = server }
+        learnAddresses(from: start.entries)
     }
 
     /// Whether this server belongs to a cluster with other servers (it keeps applied results for
@@ -178,7 +179,11 @@ public struct ServerCore: Sendable {
 struct Discovery: Sendable {
     let expect: Int
     let join: [String]
+    /// Every server heard of: each gets this server's introduction.
     var known: [NodeID: Server] = [:]
+    /// The servers that introduced themselves as founders of a cluster of `expect`: the first
+    /// configuration is this server and them.
+    var founders: [NodeID: Server] = [:]
     /// Whether some server answered that it already belongs to a cluster.
     var clusterExists = false
 }

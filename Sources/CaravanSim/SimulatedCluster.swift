@@ -19,6 +19,8 @@ struct SimulatedCluster {
     static let requestTimeout: UInt64 = 60
     /// Mixed into the run's seed to seed the outage stream.
     static let outageStream: UInt64 = 0x6F75_7461_6765_7321
+    /// Mixed into the run's seed to draw whether, when and as whom a fresh server joins.
+    static let joinStream: UInt64 = 0x6A6F_696E_696E_6721
 
     private(set) var servers: [SimulatedServer]
     private var network: SimulatedNetwork
@@ -28,6 +30,7 @@ struct SimulatedCluster {
     private let profile: FaultProfile
     /// Whether writers also send namespace and ACL writes (``SimulationOptions/adminWrites``).
     private let adminWrites: Bool
+    private let mutation: SimulationMutation?
     private var safety = SafetyChecker()
     private(set) var committed: CommittedHistory
     private var roles: [Role]
@@ -42,6 +45,11 @@ struct SimulatedCluster {
     private var outages: SimulationRandom
     /// The outage under way, if every server went down.
     private var outage: Outage?
+    /// When a fresh server starts and asks to join the running cluster, and the seed of its
+    /// election timeouts (a quarter of the runs with faults have one).
+    private let join: (tick: UInt64, seed: UInt64)?
+    /// The servers that joined the running cluster.
+    private var joined: [NodeID] = []
 
     /// A time when no server was up: no fault is injected until the restarted cluster has
     /// committed a write proposed since (an entry a client proposed commits; its client may have
@@ -76,11 +84,14 @@ struct SimulatedCluster {
     init(options: SimulationOptions) throws {
         random = SimulationRandom(seed: options.seed)
         outages = SimulationRandom(seed: options.seed ^ Self.outageStream)
+        var joins = SimulationRandom(seed: options.seed ^ Self.joinStream)
+        join = options.faults == .swarm && joins.chance(25) ? (1 + UInt64(joins.below(max(1, options.ticks * 3 / 4))), joins.next()) : nil
         trace = Trace(keepsLines: options.trace)
         report = SimulationReport(seed: options.seed)
         profile =
             options.faults == .swarm ? FaultProfile.draw(&random, outages: &outages) : FaultProfile(maximumDelay: options.maximumDelay)
         report.profile = profile
+        mutation = options.mutation
         trace.record("profile: \(profile)")
         let ids = (1...UInt64(max(1, options.servers))).map { $0 }
         var servers: [SimulatedServer] = []
@@ -129,6 +140,7 @@ struct SimulatedCluster {
     /// Advances one tick: faults, timers, deliveries, clients, then each server's `Ready`.
     mutating func step() throws {
         now += 1
+        if let join, join.tick == now { try startJoiningServer(seed: join.seed) }
         if injectsFaults {
             if outage == nil { try injectFaults() } else { try restartDueServers() }
         }
@@ -240,6 +252,18 @@ struct SimulatedCluster {
                 trace.record("\(servers[index].id) pauses until tick \(servers[index].pausedUntil!)")
             }
         }
+    }
+
+    /// Starts a fresh server, on an empty disk, that asks the running cluster to take it in.
+    private mutating func startJoiningServer(seed: UInt64) throws {
+        let id = UInt64(servers.count + 1)
+        servers.append(try SimulatedServer(id: id, joining: servers.map(\.id), seed: seed, profile: profile, mutation: mutation))
+        roles.append(.follower)
+        votes.append((0, 0))
+        commits.append(0)
+        joined.append(id)
+        report.faults.count("servers joined")
+        trace.record("\(id) starts on an empty disk and asks to join")
     }
 
     private mutating func restartDueServers() throws {
@@ -596,14 +620,19 @@ struct SimulatedCluster {
     // MARK: End of run
 
     /// Whether every server is up, agrees on the commit index and has applied it, a leader is
-    /// known, a write called after healing has committed, and no write awaits its answer.
+    /// known whose configuration has every server as a voter (a server that joined included), a
+    /// write called after healing has committed, and no write awaits its answer.
     var hasConverged: Bool {
         let commits = Set(servers.map(\.raft.commitIndex))
         let applied = Set(servers.map(\.machine.state.index))
+        guard let leader = servers.first(where: { $0.raft.role == .leader }) else { return false }
         return committedAfterHealing && writers.allSatisfy { $0.pending == nil } && servers.allSatisfy(\.isRunning)
-            && servers.contains { $0.raft.role == .leader }
+            && servers.allSatisfy { leader.raft.configuration.isVoter($0.id) }
             && commits.count == 1 && applied == commits
     }
+
+    /// The voters of the leader's configuration, if a leader is known (for a liveness failure).
+    var leaderVoters: [NodeID]? { servers.first { $0.raft.role == .leader }?.raft.configuration.voters }
 
     /// The final checks: every server's state, and its log replayed from its disk, hash the same
     /// as the committed log; the logs match; the client history is linearizable.
@@ -619,6 +648,7 @@ struct SimulatedCluster {
             }
         }
         try safety.logsMatch(servers.map(\.raft))
+        report.checks.count("a server that joined becomes a voter", joined.count)
         let operations = history
         report.linearizability = checker.check(operations)
         report.checks.count("linearizability")

@@ -49,13 +49,27 @@ struct SimulatedServer {
     /// the other founders, and the founders bootstrap the cluster once each knows all of them.
     /// A lone founder is a one-server cluster from the start.
     init(id: NodeID, founders: [NodeID], seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
+        try self.init(
+            id: id, bootstrapExpect: founders.count, join: founders.filter { $0 != id }, seed: seed, profile: profile, mutation: mutation)
+    }
+
+    /// A fresh server joining the running cluster of `members`, started as `caravan agent -server
+    /// -join …` starts on an empty data directory: it introduces itself to the members until the
+    /// leader adds it (as a non-voter, promoted once it has caught up).
+    init(id: NodeID, joining members: [NodeID], seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?) throws {
+        try self.init(id: id, bootstrapExpect: 1, join: members, seed: seed, profile: profile, mutation: mutation)
+    }
+
+    private init(
+        id: NodeID, bootstrapExpect: Int, join: [NodeID], seed: UInt64, profile: FaultProfile, mutation: SimulationMutation?
+    ) throws {
         self.id = id
         self.profile = profile
         self.mutation = mutation
         self.seed = seed
         membership = ClusterMembership(
             server: Server(id: id, name: "s\(id)", raftAddress: Self.address(of: id), httpAddress: "", isVoter: true),
-            bootstrapExpect: founders.count, join: founders.filter { $0 != id }.map(Self.address(of:)))
+            bootstrapExpect: bootstrapExpect, join: join.map(Self.address(of:)))
         durability = DurabilityOptions(snapshotInterval: profile.snapshotInterval, trailingEntries: profile.snapshotTrailing, wal: Self.walOptions)
         directory = DataDirectory(path: "s\(id)", wal: disk.directory("wal"), snapshots: disk.directory("snapshots"))
         (storage, core) = try Self.recover(

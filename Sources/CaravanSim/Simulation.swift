@@ -170,7 +170,7 @@ public enum Simulation {
         }
         guard cluster.hasConverged else {
             throw SimulationFailure(
-                "liveness: no convergence \(convergenceTicks) ticks after healing (applied \(cluster.servers.map(\.machine.state.index)), commits \(cluster.servers.map(\.raft.commitIndex)), a write committed after healing: \(cluster.committedAfterHealing))"
+                "liveness: no convergence \(convergenceTicks) ticks after healing (applied \(cluster.servers.map(\.machine.state.index)), commits \(cluster.servers.map(\.raft.commitIndex)), the leader's voters \(cluster.leaderVoters.map { "\($0)" } ?? "(no leader)"), a write committed after healing: \(cluster.committedAfterHealing))"
             )
         }
         return try cluster.finish(checker: LinearizabilityChecker())

@@ -63,7 +63,7 @@ struct SimulationTests {
     }()
 
     @Test(
-        "under swarm faults (loss, duplication, reordering, partitions, crashes, whole-cluster crashes, pauses, snapshots) no seed breaks an invariant, the cluster commits again after every outage, and every run converges after healing",
+        "under swarm faults (loss, duplication, reordering, partitions, crashes, whole-cluster crashes, pauses, snapshots, a fresh server joining) no seed breaks an invariant, the cluster commits again after every outage, and every run converges after healing with every server a voter",
         arguments: sweepParts)
     func swarmSweep(seeds: ClosedRange<UInt64>) throws {
         var faults = Tally()
@@ -82,12 +82,13 @@ struct SimulationTests {
             if report.linearizability == .linearizable { decided += 1 }
         }
         for kind in [
-            "crashes", "whole-cluster crashes", "outages", "pauses", "messages lost", "messages duplicated", "one-way partitions",
+            "crashes", "whole-cluster crashes", "outages", "servers joined", "pauses", "messages lost", "messages duplicated", "one-way partitions",
             "partitions isolating the leader", "snapshots installed",
         ] {
             #expect(faults.byKind[kind, default: 0] > 0, "the sweep injects \(kind)")
         }
         #expect(checks.byKind["a new write commits after every outage", default: 0] > 0, "some run recovered from an outage")
+        #expect(checks.byKind["a server that joined becomes a voter", default: 0] > 0, "a fresh server joined a running cluster")
         #expect(decided > seeds.count * 9 / 10, "the linearizability checker decides most runs")
     }
 
