@@ -19,6 +19,9 @@ public enum ForwardResult: Sendable, Hashable {
     case failed(String)
     /// The leader refused to propose the write: invalid, not allowed, or about a missing object.
     case refused(AdmissionError)
+    /// The leader refused to propose the write because a bound on what it holds was met (its
+    /// inbox was full); the message names the bound. Nothing was proposed.
+    case overloaded(String)
 }
 
 /// A server introducing itself to the servers it was told to join, and their answer: who they
@@ -123,6 +126,9 @@ extension PeerFrame {
                 writer.byte(4)
                 writer.byte(error.kind.rawValue)
                 writer.bytes(Array(error.message.utf8))
+            case .overloaded(let reason):
+                writer.byte(5)
+                writer.bytes(Array(reason.utf8))
             }
         case .hello(let hello):
             writer.byte(3)
@@ -175,6 +181,7 @@ extension PeerFrame {
                     throw PeerFrameError(description: "unknown refusal kind")
                 }
                 result = .refused(AdmissionError(kind, String(decoding: try reader.bytes(), as: UTF8.self)))
+            case 5: result = .overloaded(String(decoding: try reader.bytes(), as: UTF8.self))
             default: throw PeerFrameError(description: "unknown forward result")
             }
             self = .forwardResult(requestID: requestID, from: from, result: result)

@@ -17,6 +17,9 @@ public enum SubmitError: Error, Sendable, CustomStringConvertible {
     /// The write was refused before it was proposed (by this server or by the leader): invalid,
     /// not allowed, or about a missing object.
     case refused(AdmissionError)
+    /// A bound on what this server (or the leader) holds was met: too many requests waiting.
+    /// Nothing was proposed; the message names the bound and its limit.
+    case overloaded(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum SubmitError: Error, Sendable, CustomStringConvertible {
         case .leadershipLost: "leadership lost while committing"
         case .rejected(let reason): reason
         case .refused(let error): error.message
+        case .overloaded(let reason): reason
         }
     }
 }

@@ -22,12 +22,14 @@ public struct AgentConfiguration: Sendable {
     public var aclEnabled: Bool
     /// The raft port's TLS and limits.
     public var peers: PeerTransportOptions
+    /// The bounds on the server's queues, parked queries and response cache.
+    public var limits: ServerLimits
 
     public init(
         httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
         dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions(),
         membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming(), aclEnabled: Bool = false,
-        peers: PeerTransportOptions = PeerTransportOptions()
+        peers: PeerTransportOptions = PeerTransportOptions(), limits: ServerLimits = ServerLimits()
     ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -38,6 +40,7 @@ public struct AgentConfiguration: Sendable {
         self.timing = timing
         self.aclEnabled = aclEnabled
         self.peers = peers
+        self.limits = limits
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -64,10 +67,11 @@ public struct Agent: Sendable {
             let lock = try directory.lock()
             self.node = try ServerNode(
                 directory: directory, durability: configuration.durability, membership: configuration.membership,
-                timing: configuration.timing, admission: admission, clock: configuration.api.clock, peers: configuration.peers)
+                timing: configuration.timing, admission: admission, clock: configuration.api.clock, peers: configuration.peers,
+                limits: configuration.limits)
             self.dataDirectoryLock = lock
         } else {
-            self.node = ServerNode(admission: admission, clock: configuration.api.clock)
+            self.node = ServerNode(admission: admission, clock: configuration.api.clock, limits: configuration.limits)
             self.dataDirectoryLock = nil
         }
         self.configuration = configuration

@@ -24,7 +24,24 @@ extension ServerNode {
         }
         let (input, output) = core.receive(frame, authenticated: connection.isAuthenticated, now: clock())
         perform(output)
-        if let input { enqueue(input) }
+        guard let input else { return }
+        if inboxHasRoom {
+            enqueue(input)
+        } else {
+            refuse(input)
+        }
+    }
+
+    /// Turns away a peer's input at a full inbox (``ServerLimits/inbox``): a forwarded write,
+    /// membership change or transfer is answered `overloaded` (the follower's client gets the
+    /// 429) and never proposed; a raft message or a joining server's introduction is dropped,
+    /// since raft and `Hello` send again.
+    func refuse(_ input: CoreInput) {
+        let reason = inboxFull.description
+        if case .forwarded(let from, let requestID, _) = input, let peer = core.addressBook[from] {
+            send([(.forwardResult(requestID: requestID, from: core.raft.id, result: .overloaded(reason)), peer)])
+        }
+        peerLog.warning("raft-inbox", "raft port: dropped a peer's input: \(reason)")
     }
 
     /// Sends frames to the servers they are for (a server's raft address).

@@ -8,11 +8,22 @@ import NIOPosix
 /// The processing loop: the inbox handed to the core in batches, each `Ready` persisted, sent and
 /// handed back, and what the core asks for done.
 extension ServerNode {
+    /// Whether the inbox has room for one more input (``ServerLimits/inbox``). Every caller of
+    /// ``enqueue(_:)`` asks first and, at the bound, refuses or drops its input.
+    var inboxHasRoom: Bool { inbox.count < limits.inbox }
+
+    /// Adds an input to the inbox, which the caller checked has room, and starts the processing
+    /// loop unless it runs.
     func enqueue(_ input: CoreInput) {
         inbox.append(input)
         guard !processing else { return }
         processing = true
         Task { await self.process() }
+    }
+
+    /// One tick of the clock; skipped while the inbox is full (the next comes a heartbeat later).
+    func tick() {
+        if inboxHasRoom { enqueue(.tick) }
     }
 
     func process() async {

@@ -11,13 +11,19 @@ extension ServerNode {
     /// This server proposes `command` as it is if it leads (the caller has checked it); a
     /// follower forwards it with `credentials`, and the leader checks it (``Admission``) before
     /// proposing it.
+    ///
+    /// A bound met on the way (``ServerLimits``) throws ``SubmitError/overloaded(_:)`` before the
+    /// command is proposed or sent.
     public func submit(_ command: Command, credentials: WriteCredentials = .anonymous) async throws(SubmitError) -> AppliedEntry {
         guard !readOnly else { throw .readOnly }
+        try reserveApplyWait()
+        defer { applyReservations -= 1 }
         let data = command.encoded()
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             if let failure { throw .storage(failure) }
             if core.raft.role == .leader {
+                guard inboxHasRoom else { throw inboxFull }
                 do {
                     let token = newToken()
                     return try await withCheckedThrowingContinuation { continuation in
@@ -41,6 +47,8 @@ extension ServerNode {
                 throw .refused(error)
             case .leadershipLost:
                 throw .leadershipLost
+            case .overloaded(let reason):
+                throw .overloaded(reason)
             case .notLeader:
                 continue
             }
@@ -60,10 +68,13 @@ extension ServerNode {
 
     func runOnLeader(_ operation: ForwardedOperation, credentials: WriteCredentials) async throws(SubmitError) {
         guard !readOnly else { throw .readOnly }
+        try reserveApplyWait()
+        defer { applyReservations -= 1 }
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             let result: ForwardResult
             if core.raft.role == .leader {
+                guard inboxHasRoom else { throw inboxFull }
                 let token = newToken()
                 result = await withCheckedContinuation { continuation in
                     operationWaiters[token] = continuation
@@ -82,6 +93,8 @@ extension ServerNode {
                 throw .refused(error)
             case .leadershipLost:
                 throw .leadershipLost
+            case .overloaded(let reason):
+                throw .overloaded(reason)
             case .notLeader:
                 guard ContinuousClock.now < deadline else { throw .noLeader }
                 try? await Task.sleep(for: .milliseconds(10))
@@ -93,15 +106,21 @@ extension ServerNode {
     /// was made (ReadIndex), so a read after it sees every write acknowledged before it.
     public func readBarrier() async throws(SubmitError) {
         if core.raft.role == .leader || readOnly { return }
+        try reserveApplyWait()
+        defer { applyReservations -= 1 }
         let deadline = ContinuousClock.now + timing.leaderWait
         while true {
             guard try await waitForLeader(until: deadline) else { throw .noLeader }
             if core.raft.role == .leader { return }
-            if case .applied(let index) = await request(nil, credentials: .anonymous, until: deadline) {
+            switch await request(nil, credentials: .anonymous, until: deadline) {
+            case .applied(let index):
                 try await waitUntilApplied(index, until: ContinuousClock.now + timing.leaderWait)
                 return
+            case .overloaded(let reason):
+                throw .overloaded(reason)
+            default:
+                guard ContinuousClock.now < deadline else { throw .noLeader }
             }
-            guard ContinuousClock.now < deadline else { throw .noLeader }
         }
     }
 
@@ -119,8 +138,13 @@ extension ServerNode {
     /// Sends a request to the leader (`nil`: a read index) and waits for the answer or the
     /// deadline (answered as `notLeader`). If another leader takes over meanwhile, a write is
     /// answered `leadershipLost` (the old leader may have committed it) and anything else
-    /// `notLeader` (ask the new one).
+    /// `notLeader` (ask the new one). At ``ServerLimits/pendingRequests`` (or, for a read index,
+    /// a full inbox) it sends nothing and answers `overloaded`.
     func request(_ operation: ForwardedOperation?, credentials: WriteCredentials, until deadline: ContinuousClock.Instant) async -> ForwardResult {
+        guard requestWaiters.count < limits.pendingRequests else {
+            return .overloaded(Self.tooMany("requests waiting for the leader's answer", limit: limits.pendingRequests))
+        }
+        guard operation != nil || inboxHasRoom else { return .overloaded(inboxFull.description) }
         guard let (requestID, input, output) = core.startRequest(operation, credentials: credentials) else { return .notLeader }
         let timeout = Task { [weak self] in
             try? await Task.sleep(until: deadline)
@@ -145,6 +169,9 @@ extension ServerNode {
         while !core.knowsLeader {
             if let failure { throw .storage(failure) }
             guard ContinuousClock.now < deadline else { return false }
+            guard leaderWaiters.count < limits.leaderWaiters else {
+                throw .overloaded(Self.tooMany("requests waiting for a cluster leader", limit: limits.leaderWaiters))
+            }
             let waiterID = newToken()
             let timeout = Task { [weak self] in
                 try? await Task.sleep(until: deadline)
@@ -185,5 +212,26 @@ extension ServerNode {
     private func giveUpWaiting(_ waiterID: UInt64) {
         guard let position = applyWaiters.firstIndex(where: { $0.id == waiterID }) else { return }
         applyWaiters.remove(at: position).waiter.resume()
+    }
+
+    // MARK: Bounds
+
+    /// Takes one of the ``ServerLimits/applyWaiters`` places for a request that will wait for
+    /// this server to apply an index; the caller gives it back when it returns.
+    func reserveApplyWait() throws(SubmitError) {
+        guard applyReservations < limits.applyWaiters else {
+            throw .overloaded(Self.tooMany("writes and reads waiting to be applied on this server", limit: limits.applyWaiters))
+        }
+        applyReservations += 1
+    }
+
+    /// What meeting ``ServerLimits/inbox`` answers.
+    var inboxFull: SubmitError {
+        .overloaded(Self.tooMany("inputs waiting for the server's processing loop", limit: limits.inbox))
+    }
+
+    /// The text of a 429: which bound was met, and its limit.
+    nonisolated static func tooMany(_ what: String, limit: Int) -> String {
+        "too many \(what) (limit \(limit))"
     }
 }

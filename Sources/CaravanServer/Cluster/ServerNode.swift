@@ -33,6 +33,8 @@ public actor ServerNode {
     nonisolated let clock: @Sendable () -> Int64
     /// The raft port's TLS and limits.
     nonisolated let peerOptions: PeerTransportOptions
+    /// The bounds on the queues below and on what the API caches and parks.
+    public nonisolated let limits: ServerLimits
     /// Refused frames and peers, at most a line per kind every ten seconds.
     nonisolated let peerLog: RateLimitedLog
     let timing: ClusterTiming
@@ -42,7 +44,7 @@ public actor ServerNode {
     let persistence: RaftPersistence
     let readOnly: Bool
 
-    /// Inputs waiting for the processing loop.
+    /// Inputs waiting for the processing loop; at most ``ServerLimits/inbox``.
     var inbox: [CoreInput] = []
     var processing = false
     /// Tasks waiting for the processing loop to go idle (a graceful stop).
@@ -51,11 +53,16 @@ public actor ServerNode {
     var proposalWaiters: [UInt64: CheckedContinuation<AppliedEntry, any Error>] = [:]
     /// Membership changes and transfers started on this server, by token.
     var operationWaiters: [UInt64: CheckedContinuation<ForwardResult, Never>] = [:]
-    /// Requests sent to the leader (forwarded operations and read indexes), by request ID.
+    /// Requests sent to the leader (forwarded operations and read indexes), by request ID; at
+    /// most ``ServerLimits/pendingRequests``.
     var requestWaiters: [UInt64: CheckedContinuation<ForwardResult, Never>] = [:]
     /// Tasks waiting for the applied index to reach a value.
     var applyWaiters: [(id: UInt64, index: UInt64, waiter: CheckedContinuation<Void, Never>)] = []
-    /// Tasks waiting for a leader to be known, by waiter ID.
+    /// Writes, membership changes, transfers and reads through the leader under way, each of
+    /// which waits for this server to apply an index; at most ``ServerLimits/applyWaiters``, so
+    /// ``applyWaiters``, ``proposalWaiters`` and ``operationWaiters`` hold no more.
+    var applyReservations = 0
+    /// Tasks waiting for a leader to be known, by waiter ID; at most ``ServerLimits/leaderWaiters``.
     var leaderWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     /// Names the shell's waiters.
     var nextToken: UInt64 = 1
@@ -65,24 +72,28 @@ public actor ServerNode {
     // MARK: Starting
 
     /// A server whose log lives in memory and which is a cluster of its own (`caravan agent -dev`).
-    public init(admission: Admission = Admission(aclEnabled: false), clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock) {
+    public init(
+        admission: Admission = Admission(aclEnabled: false), clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock,
+        limits: ServerLimits = ServerLimits()
+    ) {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), start: ServerCore.Start(),
             persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: false, admission: admission, clock: clock, peers: PeerTransportOptions())
+            durability: DurabilityOptions(), readOnly: false, admission: admission, clock: clock, peers: PeerTransportOptions(), limits: limits)
     }
 
     /// A server recovered from `directory`: its newest usable snapshot, its log and its vote.
     public init(
         directory: DataDirectory, durability: DurabilityOptions = DurabilityOptions(), membership: ClusterMembership = .standalone(),
         timing: ClusterTiming = ClusterTiming(), admission: Admission = Admission(aclEnabled: false),
-        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock, peers: PeerTransportOptions = PeerTransportOptions()
+        clock: @escaping @Sendable () -> Int64 = ServerNode.wallClock, peers: PeerTransportOptions = PeerTransportOptions(),
+        limits: ServerLimits = ServerLimits()
     ) throws(RecoveryError) {
         let recovery = try directory.recoverForRaft(options: durability.wal)
         self.init(
             membership: membership, timing: timing, start: ServerCore.Start(recovery: recovery),
             persistence: RaftPersistence(log: recovery.log, stable: directory.stable, snapshots: directory.snapshots, savedVote: recovery.termAndVote),
-            durability: durability, readOnly: false, admission: admission, clock: clock, peers: peers,
+            durability: durability, readOnly: false, admission: admission, clock: clock, peers: peers, limits: limits,
             recoveredTornBytes: recovery.log.recoveredTornBytes)
     }
 
@@ -91,18 +102,20 @@ public actor ServerNode {
         self.init(
             membership: .standalone(), timing: ClusterTiming(), start: ServerCore.Start(state: machine.state),
             persistence: RaftPersistence(log: MemoryLogStorage(), stable: nil, snapshots: nil, savedVote: nil),
-            durability: DurabilityOptions(), readOnly: true, admission: admission, clock: ServerNode.wallClock, peers: PeerTransportOptions())
+            durability: DurabilityOptions(), readOnly: true, admission: admission, clock: ServerNode.wallClock, peers: PeerTransportOptions(),
+            limits: ServerLimits())
     }
 
     private init(
         membership: ClusterMembership, timing: ClusterTiming, start: ServerCore.Start, persistence: RaftPersistence,
         durability: DurabilityOptions, readOnly: Bool, admission: Admission, clock: @escaping @Sendable () -> Int64,
-        peers: PeerTransportOptions, recoveredTornBytes: Int = 0
+        peers: PeerTransportOptions, limits: ServerLimits, recoveredTornBytes: Int = 0
     ) {
         self.membership = membership
         self.admission = admission
         self.clock = clock
         self.peerOptions = peers
+        self.limits = limits
         self.peerLog = RateLimitedLog(logger: peers.logger)
         self.timing = timing
         self.recoveredTornBytes = recoveredTornBytes
@@ -166,7 +179,7 @@ public actor ServerNode {
         ticker = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                await self?.enqueue(.tick)
+                await self?.tick()
             }
         }
     }

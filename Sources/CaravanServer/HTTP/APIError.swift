@@ -27,13 +27,14 @@ public struct APIError: Error, Sendable, Equatable {
 
 extension APIError {
     /// The answer to a write or leader read that could not be carried out: 403 on a read-only
-    /// replay, 400 for a refused membership change, else 500 with the reason (Nomad's
-    /// `No cluster leader` when there is none).
+    /// replay, 400 for a refused membership change, 429 at a bound (``ServerLimits``), else 500
+    /// with the reason (Nomad's `No cluster leader` when there is none).
     init(_ error: SubmitError) {
         switch error {
         case .readOnly: self.init(.forbidden, error.description)
         case .rejected(let reason): self.init(.badRequest, reason)
         case .refused(let refusal): self.init(refusal)
+        case .overloaded(let reason): self.init(.tooManyRequests, reason)
         default: self.init(.internalServerError, error.description)
         }
     }

@@ -61,26 +61,36 @@ struct BlockingOptions: Sendable {
 ///
 /// The rendered response is shared through a ``ResponseCache`` under `key` (the query without
 /// `index` and `wait`).
+///
+/// At most `parkedLimit` queries wait at once (``ServerLimits/parkedQueries``); one more is
+/// answered `429 Too Many Requests` instead of parking.
 struct BlockingQuery {
     let store: StateStore
     let cache: ResponseCache
     let key: String
+    let parkedLimit: Int
     let eventLoop: any EventLoop
 
-    init(store: StateStore, cache: ResponseCache, key: String, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+    init(
+        store: StateStore, cache: ResponseCache, key: String, parkedLimit: Int,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+    ) {
         self.store = store
         self.cache = cache
         self.key = key
+        self.parkedLimit = parkedLimit
         self.eventLoop = eventLoop
     }
 
-    func run(_ options: BlockingOptions, _ query: (StateVersion) -> QueryAnswer) async -> Response {
+    func run(_ options: BlockingOptions, _ query: (StateVersion) -> QueryAnswer) async throws(APIError) -> Response {
         var state = store.state
         var answer = query(state)
         guard options.minIndex > 0, answer.index <= options.minIndex else { return render(answer) }
 
         let watches = store.watches
-        let id = watches.reserve()
+        guard let id = watches.reserve(limit: parkedLimit) else {
+            throw APIError(.tooManyRequests, ServerNode.tooMany("parked blocking queries", limit: parkedLimit))
+        }
         let timeout = TimeAmount.nanoseconds(options.waitWithJitter.nanoseconds)
         let timer = eventLoop.scheduleTask(in: timeout) { watches.expire(id) }
         defer {

@@ -46,7 +46,7 @@ public struct CaravanAPI: HTTPResponder {
     let node: ServerNode
     let configuration: APIConfiguration
     let lists = ListEncoder()
-    let responses = ResponseCache()
+    let responses: ResponseCache
 
     var store: StateStore { node.store }
 
@@ -56,6 +56,7 @@ public struct CaravanAPI: HTTPResponder {
     public init(node: ServerNode, configuration: APIConfiguration = APIConfiguration()) {
         self.node = node
         self.configuration = configuration
+        responses = ResponseCache(capacity: node.limits.responseCacheEntries, byteBudget: node.limits.responseCacheBytes)
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -98,7 +99,7 @@ public struct CaravanAPI: HTTPResponder {
         if !options.stale { try await readThroughLeader() }
         var key = request.uri.path + "?" + query.canonical(excluding: ["index", "wait", "stale"])
         if !view.isEmpty { key += "#" + view }
-        return await BlockingQuery(store: store, cache: responses, key: key).run(options, body)
+        return try await BlockingQuery(store: store, cache: responses, key: key, parkedLimit: node.limits.parkedQueries).run(options, body)
     }
 
     /// Decodes the request's JSON body, enforcing the size limit.

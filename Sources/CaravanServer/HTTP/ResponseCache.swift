@@ -25,8 +25,8 @@ final class ResponseCache: Sendable {
     private let byteBudget: Int
 
     /// Holds at most `capacity` responses and `byteBudget` bytes of bodies; past either, it
-    /// starts over (the next reads render again).
-    init(capacity: Int = 4096, byteBudget: Int = 64 << 20) {
+    /// starts over (the next reads render again). The server's come from ``ServerLimits``.
+    init(capacity: Int = ServerLimits().responseCacheEntries, byteBudget: Int = ServerLimits().responseCacheBytes) {
         self.capacity = capacity
         self.byteBudget = byteBudget
     }

@@ -26,6 +26,12 @@ public final class WatchRegistry: Sendable {
         var nextID: UInt64 = 0
         /// Open reservations, and whether each one's deadline has passed.
         var expired: [UInt64: Bool] = [:]
+
+        mutating func reserve() -> UInt64 {
+            nextID += 1
+            expired[nextID] = false
+            return nextID
+        }
     }
 
     private let registry: Mutex<Registry>
@@ -40,13 +46,18 @@ public final class WatchRegistry: Sendable {
     /// The last index announced through ``notify(_:index:)``.
     public var announcedIndex: UInt64 { registry.withLock { $0.table.announcedIndex } }
 
+    /// The number of open reservations: queries parked, or between two parks.
+    public var reservedCount: Int { registry.withLock { $0.expired.count } }
+
     /// Starts a blocking query's reservation.
     public func reserve() -> UInt64 {
-        registry.withLock { registry in
-            registry.nextID += 1
-            registry.expired[registry.nextID] = false
-            return registry.nextID
-        }
+        registry.withLock { $0.reserve() }
+    }
+
+    /// Starts a blocking query's reservation unless `limit` reservations are open already; nil
+    /// then, and nothing changes.
+    public func reserve(limit: Int) -> UInt64? {
+        registry.withLock { registry in registry.expired.count < limit ? registry.reserve() : nil }
     }
 
     /// Ends a reservation; a later ``expire(_:)`` for it is ignored.
