@@ -107,7 +107,10 @@ extension Raft {
     }
 
     private mutating func handleHeartbeat(_ message: Message) {
-        log.commit(to: message.commit)
+        // A leader sends `min(match, commit)` (`broadcastHeartbeat`), never past what this log
+        // acknowledged; a larger commit comes from a faulty or forged frame, and a peer must not
+        // be able to trap this server, so the log's end bounds it here.
+        log.commit(to: min(message.commit, log.lastIndex))
         applyCommittedConfigurations()
         var response = Message(kind: .heartbeatResponse, from: id, to: message.from, term: term, context: message.context)
         if let incoming = incomingSnapshot {

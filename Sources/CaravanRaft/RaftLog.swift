@@ -37,7 +37,14 @@ struct RaftLog: Sendable {
         // The bootstrap entry (index 1, term 1, a configuration) is committed by construction:
         // every founding server writes the same one.
         let bootstrapped = entries.first.map { $0.index == 1 && $0.term == 1 && $0.kind == .configuration } ?? false
-        self.committed = min(max(committed, snapshotIndex, bootstrapped ? 1 : 0), previousIndex + UInt64(entries.count))
+        // What was committed must still be here: a hard state's commit or a snapshot past the
+        // end of the log it was recovered with means that log lost entries a quorum holds. The
+        // runtime persists no commit index (it is relearnt from the leader) and recovery drops a
+        // log that does not reach its snapshot, so this never holds of an intact data directory.
+        let committed = max(committed, snapshotIndex, bootstrapped ? 1 : 0)
+        let lastIndex = previousIndex + UInt64(entries.count)
+        precondition(committed <= lastIndex, Self.outOfRange(committed, lastIndex: lastIndex))
+        self.committed = committed
         self.applying = max(applied, snapshotIndex)
         unstable = lastIndex + 1
         persisted = lastIndex
@@ -111,12 +118,26 @@ struct RaftLog: Sendable {
         if let conflict = firstConflict(in: new) {
             append(Array(new[Int(conflict - index - 1)...]))
         }
+        // Only what this append showed to match the leader's log may commit (etcd's
+        // `min(m.Commit, lastnewi)`): a larger commit, from a faulty or forged leader, is not
+        // trusted past it.
         self.commit(to: min(commit, lastNew))
         return lastNew
     }
 
+    /// Moves the commit index forward to `index`, which the log must hold: callers bound what a
+    /// message claims by what the log holds, so a commit past the end is a log that lost
+    /// entries (or a bug), and committing what is not there would apply a hole. Traps, as
+    /// etcd-io/raft's `commitTo` panics.
     mutating func commit(to index: UInt64) {
-        if index > committed { committed = min(index, lastIndex) }
+        guard index > committed else { return }
+        precondition(index <= lastIndex, Self.outOfRange(index, lastIndex: lastIndex))
+        committed = index
+    }
+
+    /// The trap's message, etcd-io/raft's.
+    static func outOfRange(_ index: UInt64, lastIndex: UInt64) -> String {
+        "tocommit(\(index)) is out of range [lastIndex(\(lastIndex))]. Was the raft log corrupted, truncated, or lost?"
     }
 
     /// A hint for a leader whose AppendEntries at `index` did not match: the last index at or
