@@ -3,9 +3,6 @@ import CaravanRaft
 /// How servers find each other: introductions (`Hello`), discovery ticks, and the bootstrap of a
 /// new cluster.
 extension ServerCore {
-    /// How many servers outside the configuration an introduction may make addressable.
-    public static let maxIntroducedServers = 64
-
     /// This server's introduction: who it is, whether it has state and a configuration, and the
     /// servers it knows.
     var hello: Hello {
@@ -30,7 +27,7 @@ extension ServerCore {
     /// the sender would stream it the whole log, token secrets included, and answering would let
     /// anyone make the server connect where they like. The member logs that the server asks to
     /// join, and an operator adds it (`PUT /v1/operator/raft/peer`). A member's address is the
-    /// configuration's, which no introduction changes, and at most ``maxIntroducedServers`` others
+    /// configuration's, which no introduction changes, and at most ``CoreLimits/introducedServers`` others
     /// are kept.
     mutating func meet(_ hello: Hello, authenticated: Bool) -> (input: CoreInput?, output: CoreOutput) {
         var output = CoreOutput()
@@ -80,7 +77,7 @@ extension ServerCore {
             return
         }
         let introduced = addressBook.keys.filter { !raft.configuration.contains($0) }.count
-        guard introduced < Self.maxIntroducedServers else { return }
+        guard introduced < CoreLimits.introducedServers else { return }
         addressBook[server.id] = server
     }
 

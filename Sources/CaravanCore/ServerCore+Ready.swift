@@ -85,9 +85,10 @@ extension ServerCore {
         guard hasPeers else { return }
         recentlyApplied[applied.index] = applied
         recentlyAppliedOrder.append(applied.index)
-        if recentlyAppliedOrder.count > 8192 {
-            for index in recentlyAppliedOrder.prefix(4096) { recentlyApplied[index] = nil }
-            recentlyAppliedOrder.removeFirst(4096)
+        if recentlyAppliedOrder.count > CoreLimits.recentlyAppliedResults {
+            let forgotten = CoreLimits.recentlyAppliedResults / 2
+            for index in recentlyAppliedOrder.prefix(forgotten) { recentlyApplied[index] = nil }
+            recentlyAppliedOrder.removeFirst(forgotten)
         }
     }
 

@@ -1,9 +1,11 @@
-/// How a raft server behaves; times are in ticks, which the runtime maps to real or simulated time.
+/// How a raft server behaves, and every bound of the raft core, each with its unit; times are in
+/// ticks, which the runtime maps to real or simulated time.
 public struct RaftOptions: Sendable {
     public var id: NodeID
     /// A follower that hears nothing from a leader for a random time in
     /// [electionTicks, 2 × electionTicks) starts an election.
     public var electionTicks = 10
+    /// A leader sends heartbeats every this many ticks.
     public var heartbeatTicks = 1
     /// Ask for pre-votes before a real election, so a server cut off from the cluster does not
     /// raise every term when it comes back (thesis §9.6).
@@ -11,12 +13,14 @@ public struct RaftOptions: Sendable {
     /// A leader that has not heard from a quorum within an election timeout steps down, and
     /// followers that heard from a leader within one refuse votes (thesis §6.2, §4.2.3).
     public var checkQuorum = true
+    /// Entries per AppendEntries message, in entries.
     public var maxEntriesPerMessage = 1024
+    /// Bytes of entries per AppendEntries message (at least one entry is sent).
     public var maxBytesPerMessage = 1 << 20
     /// The in-flight window per follower, in AppendEntries messages and in bytes.
     public var maxInflightMessages = 64
     public var maxInflightBytes = 16 << 20
-    /// InstallSnapshot chunk size, and how many chunks may be unacknowledged at once.
+    /// InstallSnapshot chunk size in bytes, and how many chunks may be unacknowledged at once.
     public var snapshotChunkBytes = 1 << 20
     public var maxSnapshotChunksInFlight = 4
     /// Committed entries handed out per ``Ready``, in bytes (at least one entry).

@@ -13,9 +13,11 @@ struct FrameQueue {
     let maxFrames: Int
     let maxBytes: Int
 
-    init(maxFrames: Int = 1024, maxBytes: Int = 8 << 20) {
-        self.maxFrames = maxFrames
-        self.maxBytes = maxBytes
+    /// A queue bounded by ``PeerTransportLimits/outboundQueueFrames`` and
+    /// ``PeerTransportLimits/outboundQueueBytes``.
+    init(limits: PeerTransportLimits = PeerTransportLimits()) {
+        maxFrames = limits.outboundQueueFrames
+        maxBytes = limits.outboundQueueBytes
     }
 
     var isEmpty: Bool { frames.isEmpty }

@@ -24,7 +24,7 @@ final class OutboundConnection: Sendable {
 
     private struct State {
         var link = Link.idle
-        var queue = FrameQueue()
+        var queue: FrameQueue
         var drainScheduled = false
         var backoff = Backoff()
     }
@@ -38,24 +38,26 @@ final class OutboundConnection: Sendable {
         case close(any Channel)
     }
 
-    /// How long one connection attempt may take before it counts as failed.
-    private static let connectTimeout = TimeAmount.seconds(2)
-
     private let host: String
     private let port: Int
     private let eventLoop: any EventLoop
     private let tls: PeerTLS?
+    /// How long one connection attempt may take before it counts as failed.
+    private let connectTimeout: TimeAmount
     private let log: RateLimitedLog
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    /// A link to `host:port` whose connection lives on `eventLoop` (mutual TLS with `tls`,
-    /// refusals reported to `log`); nothing is opened until the first frame is queued.
-    init(host: String, port: Int, eventLoop: any EventLoop, tls: PeerTLS?, log: RateLimitedLog) {
+    /// A link to `host:port` whose connection lives on `eventLoop` (mutual TLS with `tls`, its
+    /// queue and connection attempts bounded by `limits`, refusals reported to `log`); nothing is
+    /// opened until the first frame is queued.
+    init(host: String, port: Int, eventLoop: any EventLoop, tls: PeerTLS?, limits: PeerTransportLimits, log: RateLimitedLog) {
         self.host = host
         self.port = port
         self.eventLoop = eventLoop
         self.tls = tls
+        self.connectTimeout = limits.connectTimeout
         self.log = log
+        self.state = Mutex(State(queue: FrameQueue(limits: limits)))
     }
 
     /// Queues `frame` and makes sure a drain is scheduled; callable from any thread. After
@@ -82,7 +84,7 @@ final class OutboundConnection: Sendable {
         let channel = state.withLock { state -> (any Channel)? in
             defer {
                 state.link = .shutDown
-                state.queue = FrameQueue()
+                _ = state.queue.removeAll()
             }
             guard case .connected(let channel) = state.link else { return nil }
             return channel
@@ -135,7 +137,7 @@ final class OutboundConnection: Sendable {
 
     private func connect() {
         ClientBootstrap(group: eventLoop)
-            .connectTimeout(Self.connectTimeout)
+            .connectTimeout(connectTimeout)
             .channelInitializer { [tls, log] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

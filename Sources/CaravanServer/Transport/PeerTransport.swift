@@ -48,19 +48,19 @@ public final class PeerTransport: Sendable {
     private let inbound: InboundConnections
     private let group: any EventLoopGroup
     private let tls: PeerTLS?
-    private let maxFrameLength: Int
+    private let limits: PeerTransportLimits
     private let log: RateLimitedLog
     private let state = Mutex(State())
 
     private init(
-        listener: any Channel, inbound: InboundConnections, group: any EventLoopGroup, tls: PeerTLS?, maxFrameLength: Int,
+        listener: any Channel, inbound: InboundConnections, group: any EventLoopGroup, tls: PeerTLS?, limits: PeerTransportLimits,
         log: RateLimitedLog, localAddress: String
     ) {
         self.listener = listener
         self.inbound = inbound
         self.group = group
         self.tls = tls
-        self.maxFrameLength = maxFrameLength
+        self.limits = limits
         self.log = log
         self.localAddress = localAddress
     }
@@ -126,7 +126,7 @@ public final class PeerTransport: Sendable {
         let boundHost = bound?.ipAddress ?? host
         let localAddress = "\(boundHost.contains(":") ? "[\(boundHost)]" : boundHost):\(bound?.port ?? port)"
         return PeerTransport(
-            listener: listener, inbound: inbound, group: group, tls: tls, maxFrameLength: limits.maxFrameLength, log: log,
+            listener: listener, inbound: inbound, group: group, tls: tls, limits: limits, log: log,
             localAddress: localAddress)
     }
 
@@ -137,12 +137,12 @@ public final class PeerTransport: Sendable {
     /// opened on the first send. Frames are dropped silently after ``shutdown()``, when `address`
     /// is not `host:port`, and when longer than the frame limit (no peer would accept them).
     public func send(_ frame: [UInt8], to address: String) {
-        guard frame.count <= maxFrameLength else { return }
+        guard frame.count <= limits.maxFrameLength else { return }
         let connection = state.withLock { state -> OutboundConnection? in
             guard !state.isShutDown else { return nil }
             if let connection = state.outbound[address] { return connection }
             guard let (host, port) = Self.split(address) else { return nil }
-            let connection = OutboundConnection(host: host, port: port, eventLoop: group.next(), tls: tls, log: log)
+            let connection = OutboundConnection(host: host, port: port, eventLoop: group.next(), tls: tls, limits: limits, log: log)
             state.outbound[address] = connection
             return connection
         }

@@ -2,7 +2,8 @@ public import CaravanRaft
 
 /// How a ``WriteAheadLog`` lays out its files.
 public struct WALOptions: Sendable {
-    /// Bytes pre-allocated per segment file; a batch that does not fit starts a new segment.
+    /// Bytes pre-allocated per segment file (64 MiB by default); a batch that does not fit
+    /// starts a new segment.
     public var segmentSize: Int
     /// Open without changing anything: a torn tail is skipped, not repaired, and appends fail.
     /// For tools that read a data directory another process may own.
