@@ -13,6 +13,10 @@ import Testing
 /// that meets one is answered `429 Too Many Requests` naming the bound, nothing changes, and the
 /// server keeps answering.
 struct LimitTests {
+    /// How long a wait for requests to arrive may take: generous, since the whole suite runs in
+    /// parallel on a small machine and can starve these tasks for seconds.
+    static let patience = Duration.seconds(60)
+
     @Test("a write that finds the inbox full is answered 429 and not proposed")
     func inboxFull() async throws {
         let agent = TestAgent(node: ServerNode(clock: { TestAgent.clockTime }, limits: ServerLimits(inbox: 0)))
@@ -34,10 +38,10 @@ struct LimitTests {
         let agent = TestAgent(node: ServerNode(clock: { TestAgent.clockTime }, limits: ServerLimits(parkedQueries: 2)))
         let start = agent.index
         try await agent.run { client in
-            async let first = client.get("/v1/nodes?index=\(start)&wait=20s")
-            async let second = client.get("/v1/plugins?index=\(start)&wait=20s")
-            try await eventually("two queries park") { agent.store.parkedCount == 2 }
-            let refused = try await client.get("/v1/nodes?index=\(start)&wait=20s")
+            async let first = client.get("/v1/nodes?index=\(start)&wait=120s")
+            async let second = client.get("/v1/plugins?index=\(start)&wait=120s")
+            try await eventually(within: LimitTests.patience, "two queries park") { agent.store.parkedCount == 2 }
+            let refused = try await client.get("/v1/nodes?index=\(start)&wait=120s")
             #expect(refused.status == .tooManyRequests)
             #expect(refused.text == "too many parked blocking queries (limit 2)")
             #expect(agent.store.parkedCount == 2)
@@ -58,7 +62,7 @@ struct LimitTests {
         try await follower.agent.run { client in
             async let first = client.put("/v1/node/register", body: ["Node": Body.node("n1")])
             async let second = client.put("/v1/node/register", body: ["Node": Body.node("n2")])
-            try await eventually("two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
+            try await eventually(within: LimitTests.patience, "two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
             let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("n3")])
             #expect(refused.status == .tooManyRequests)
             #expect(refused.text == "too many requests waiting for the leader's answer (limit 2)")
@@ -77,7 +81,7 @@ struct LimitTests {
         try await follower.agent.run { client in
             async let first = client.put("/v1/node/register", body: ["Node": Body.node("n1")])
             async let second = client.put("/v1/node/register", body: ["Node": Body.node("n2")])
-            try await eventually("two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
+            try await eventually(within: LimitTests.patience, "two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
             let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("n3")])
             #expect(refused.status == .tooManyRequests)
             #expect(refused.text == "too many writes and reads waiting to be applied on this server (limit 2)")
@@ -95,14 +99,14 @@ struct LimitTests {
         try await follower.agent.run { client in
             async let first = client.put("/v1/node/register", body: ["Node": Body.node("n1")])
             async let second = client.put("/v1/node/register", body: ["Node": Body.node("n2")])
-            try await eventually("two writes wait for a leader") { await follower.node.leaderWaiters.count == 2 }
+            try await eventually(within: LimitTests.patience, "two writes wait for a leader") { await follower.node.leaderWaiters.count == 2 }
             let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("n3")])
             #expect(refused.status == .tooManyRequests)
             #expect(refused.text == "too many requests waiting for a cluster leader (limit 2)")
             #expect(await follower.node.leaderWaiters.count == 2)
             try await follower.expectAnswers(client)
             await follower.heartbeat(from: 1, term: 2)
-            try await eventually("both writes went to the leader") { await follower.node.requestWaiters.count == 2 }
+            try await eventually(within: LimitTests.patience, "both writes went to the leader") { await follower.node.requestWaiters.count == 2 }
             await follower.heartbeat(from: 2, term: 3)
             #expect(try await first.status == .internalServerError)
             #expect(try await second.status == .internalServerError)
@@ -153,7 +157,7 @@ struct Follower {
     func heartbeat(from leader: Int, term: UInt64) async {
         let id = Self.servers[leader].id
         await node.enqueue(.message(Message(kind: .heartbeat, from: id, to: Self.servers[0].id, term: term)))
-        try? await eventually("the follower follows \(Self.servers[leader].name)") { node.clusterStatus.leader?.id == id }
+        try? await eventually(within: LimitTests.patience, "the follower follows \(Self.servers[leader].name)") { node.clusterStatus.leader?.id == id }
     }
 
     /// Checks that the follower's state did not change and that it still answers reads.
