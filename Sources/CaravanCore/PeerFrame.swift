@@ -194,7 +194,7 @@ extension PeerFrame {
             var founding = 0
             if flags & 8 != 0 {
                 let expect = try reader.uint64()
-                guard expect > 1, expect <= UInt64(ServerCore.maxIntroducedServers) else { throw PeerFrameError(description: "hello founding a cluster of \(expect)") }
+                guard expect > 1, expect <= UInt64(CoreLimits.introducedServers) else { throw PeerFrameError(description: "hello founding a cluster of \(expect)") }
                 founding = Int(expect)
             }
             self = .hello(
