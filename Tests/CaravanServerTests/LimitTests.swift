@@ -55,9 +55,14 @@ struct LimitTests {
         }
     }
 
-    @Test("a write on a follower past the bound on requests waiting for the leader is answered 429 and not sent")
-    func pendingRequests() async throws {
-        let follower = try Follower(limits: ServerLimits(pendingRequests: 2))
+    @Test(
+        "a write on a follower past a bound on waiting requests (for the leader's answer, to be applied) is answered 429 and not sent",
+        arguments: [
+            (ServerLimits(pendingRequests: 2), "too many requests waiting for the leader's answer (limit 2)"),
+            (ServerLimits(applyWaiters: 2), "too many writes and reads waiting to be applied on this server (limit 2)"),
+        ])
+    func waitingRequests(limits: ServerLimits, message: String) async throws {
+        let follower = try Follower(limits: limits)
         await follower.heartbeat(from: 1, term: 2)
         try await follower.agent.run { client in
             async let first = client.put("/v1/node/register", body: ["Node": Body.node("n1")])
@@ -65,30 +70,11 @@ struct LimitTests {
             try await eventually(within: LimitTests.patience, "two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
             let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("n3")])
             #expect(refused.status == .tooManyRequests)
-            #expect(refused.text == "too many requests waiting for the leader's answer (limit 2)")
+            #expect(refused.text == message)
             #expect(await follower.node.requestWaiters.count == 2, "the refused write was not sent")
             try await follower.expectAnswers(client)
             await follower.heartbeat(from: 2, term: 3)
             #expect(try await first.status == .internalServerError, "the leader they went to lost its leadership")
-            #expect(try await second.status == .internalServerError)
-        }
-    }
-
-    @Test("a write on a follower past the bound on requests waiting to apply is answered 429 and not sent")
-    func applyWaiters() async throws {
-        let follower = try Follower(limits: ServerLimits(applyWaiters: 2))
-        await follower.heartbeat(from: 1, term: 2)
-        try await follower.agent.run { client in
-            async let first = client.put("/v1/node/register", body: ["Node": Body.node("n1")])
-            async let second = client.put("/v1/node/register", body: ["Node": Body.node("n2")])
-            try await eventually(within: LimitTests.patience, "two writes wait for the leader") { await follower.node.requestWaiters.count == 2 }
-            let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("n3")])
-            #expect(refused.status == .tooManyRequests)
-            #expect(refused.text == "too many writes and reads waiting to be applied on this server (limit 2)")
-            #expect(await follower.node.requestWaiters.count == 2, "the refused write was not sent")
-            try await follower.expectAnswers(client)
-            await follower.heartbeat(from: 2, term: 3)
-            #expect(try await first.status == .internalServerError)
             #expect(try await second.status == .internalServerError)
         }
     }
