@@ -184,6 +184,9 @@ let package = Package(
             dependencies: [
                 "CaravanAdmission", "CaravanCore", "CaravanModel", "CaravanRaft", "CaravanServer", "CaravanState", "CaravanStorage",
                 "CaravanTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -1,9 +1,6 @@
 import Foundation
+import NIOHTTP1
 import Synchronization
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// A `caravan` child process serving HTTP (`caravan agent`, `caravan replay --serve`), started
 /// on a free port, that a test can kill.
@@ -53,36 +50,64 @@ final class AgentProcess {
             throw StartFailure(description: "the agent (\(process.arguments ?? [])) did not report its port; its output:\n\(text)")
         }
         port = found
-        // Keep draining stderr, so that the agent never blocks on a full pipe, into what `output` shows.
+        // Keep draining its output, so that the agent never blocks on a full pipe, into what
+        // `output` shows: blocking reads on a thread of its own until the end of the stream. (A
+        // readability handler is a dispatch source, and the pipe's descriptor may close before a
+        // source's cancellation has run, which libdispatch on Linux does not survive.)
         captured.append(text)
-        errorOutput.fileHandleForReading.readabilityHandler = { [captured] handle in
-            captured.append(String(decoding: handle.availableData, as: UTF8.self))
+        let reading = errorOutput.fileHandleForReading
+        let drained = drained
+        Thread.detachNewThread { [captured] in
+            while case let chunk = reading.availableData, !chunk.isEmpty {
+                captured.append(String(decoding: chunk, as: UTF8.self))
+            }
+            drained.signal()
         }
+    }
+
+    /// Signalled once the thread draining the agent's output has read to its end.
+    private let drained = DispatchSemaphore(value: 0)
+
+    /// Waits (up to 10 s) until the output of an exited agent has been read to its end.
+    private func awaitDrained() {
+        _ = drained.wait(timeout: .now() + 10)
     }
 
     /// Everything the agent has printed so far.
     var output: String { captured.text }
 
     /// Runs `caravan` (or another of the package's programs) with `arguments` to completion;
-    /// returns its exit status and output.
-    static func run(_ arguments: [String], binary: URL = AgentProcess.binary) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// returns its exit status and output (standard output, and standard error unless
+    /// `standardErrorToo` is false). The blocking wait happens on a thread of its own, never on
+    /// one of the few threads Swift's concurrency shares between all the tests.
+    static func run(
+        _ arguments: [String], binary: URL = AgentProcess.binary, environment: [String: String] = [:], standardErrorToo: Bool = true
+    ) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = binary
+                        process.arguments = arguments
+                        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                        let output = Pipe()
+                        process.standardOutput = output
+                        if standardErrorToo { process.standardError = output }
+                        try process.run()
+                        let data = output.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                    })
+            }
+        }
     }
 
     /// SIGTERM, then waits for the process to exit; returns its exit status.
     func stop() -> Int32 {
         process.terminate()
         process.waitUntilExit()
-        errorOutput.fileHandleForReading.readabilityHandler = nil
+        awaitDrained()
         return process.terminationStatus
     }
 
@@ -90,7 +115,7 @@ final class AgentProcess {
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        errorOutput.fileHandleForReading.readabilityHandler = nil
+        awaitDrained()
     }
 
     /// Sends one request; returns the status and body (`nil` if the connection failed).
@@ -98,17 +123,16 @@ final class AgentProcess {
         await Self.request(port: port, method, path, body: body, token: token)
     }
 
-    /// Sends one request to the agent on `port`, with `X-Nomad-Token` when `token` is given.
-    static func request(port: Int, _ method: String, _ path: String, body: Data? = nil, token: String? = nil) async -> Answer? {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.httpBody = body
-        if let token { request.setValue(token, forHTTPHeaderField: "X-Nomad-Token") }
-        request.timeoutInterval = 30
-        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+    /// Sends one request to the agent on `port`, with `X-Nomad-Token` when `token` is given;
+    /// `nil` if the connection fails or no answer comes within `timeout`.
+    static func request(
+        port: Int, _ method: String, _ path: String, body: Data? = nil, token: String? = nil, timeout: Duration = .seconds(30)
+    ) async -> Answer? {
+        let headers = token.map { [("X-Nomad-Token", $0)] } ?? []
+        guard let answer = try? await HTTPTestClient.send(port: port, method, path, headers: headers, body: body, timeout: timeout) else {
             return nil
         }
-        return Answer(status: http.statusCode, body: data, index: (http.value(forHTTPHeaderField: "X-Nomad-Index")).flatMap { Int($0) })
+        return Answer(status: answer.status, body: answer.body, index: answer.headers.first(name: "X-Nomad-Index").flatMap { Int($0) })
     }
 
     /// What a child process printed, collected from the thread that drains its pipe.

@@ -8,9 +8,9 @@ import Testing
 @Suite(.serialized)
 struct BenchmarkQuickModeTests {
     @Test("caravan-bench all --quick runs every benchmark")
-    func caravanBench() throws {
+    func caravanBench() async throws {
         let binary = AgentProcess.binary.deletingLastPathComponent().appendingPathComponent("caravan-bench")
-        let run = try AgentProcess.run(["all", "--quick", "--port", String(ClusterProcesses.freePort())], binary: binary)
+        let run = try await AgentProcess.run(["all", "--quick", "--port", String(ClusterProcesses.freePort())], binary: binary)
         #expect(run.status == 0, "\(run.output)")
         for benchmark in ["fsm-apply", "encode-list", "snapshot", "replay", "parked-queries (caravan)", "parked-queries (bare)"] {
             #expect(run.output.contains(benchmark), "\(benchmark) ran")
@@ -21,22 +21,13 @@ struct BenchmarkQuickModeTests {
     @Test(
         "every wrk benchmark runs in its quick mode and prints each of its measurements",
         arguments: [("bench-durable-writes.sh", 2), ("bench-cluster-writes.sh", 4), ("bench-acl-reads.sh", 4)])
-    func quickMode(script: String, measurements: Int) throws {
+    func quickMode(script: String, measurements: Int) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("scripts/\(script)").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CARAVAN_BENCH_QUICK"] = "1"
-        environment["CARAVAN_BINARY"] = AgentProcess.binary.path
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let run = try await AgentProcess.run(
+            [root.appendingPathComponent("scripts/\(script)").path], binary: URL(fileURLWithPath: "/bin/bash"),
+            environment: ["CARAVAN_BENCH_QUICK": "1", "CARAVAN_BINARY": AgentProcess.binary.path])
+        let text = run.output
+        #expect(run.status == 0, "\(text)")
         let rates = text.split(separator: "\n").filter { $0.hasPrefix("Requests/sec:") }.compactMap {
             Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
         }

@@ -2,10 +2,6 @@ import CaravanTestSupport
 import Foundation
 import Synchronization
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -128,16 +124,10 @@ final class ClusterProcesses {
 
     // MARK: Asking the cluster
 
-    /// Status questions go through a session of their own, so that writers holding the shared
-    /// session's connections never delay them.
-    private let statusSession = URLSession(configuration: .ephemeral)
-
     /// What `member` reports as leader (its raft address), `nil` if it does not answer or knows none.
     func leader(asking member: Member) async -> String? {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(member.httpPort)/v1/status/leader")!)
-        request.timeoutInterval = 5
-        guard let (body, response) = try? await statusSession.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200,
-            let answer = Optional(AgentProcess.Answer(status: 200, body: body, index: nil)),
+        guard let answer = await AgentProcess.request(port: member.httpPort, "GET", "/v1/status/leader", timeout: .seconds(5)),
+            answer.status == 200,
             let address = try? JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed) as? String, !address.isEmpty
         else { return nil }
         return address

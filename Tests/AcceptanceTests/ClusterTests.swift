@@ -126,15 +126,15 @@ struct ClusterTests {
         let leader = try #require(await cluster.agreedLeader())
         let follower = try #require(cluster.members.first { $0.name != leader.name })
         let address = "http://127.0.0.1:\(follower.httpPort)"
-        let peers = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
+        let peers = try await AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
         #expect(peers.status == 0, "\(peers.output)")
         let rows = peers.output.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(rows.map { String($0[0]) }.sorted() == ["s1", "s2", "s3"])
         #expect(rows.filter { $0[3] == "leader" }.map { String($0[0]) } == [leader.name])
-        let transfer = try AgentProcess.run(["operator", "raft", "transfer-leadership", "-peer-id", follower.name, "-address", address])
+        let transfer = try await AgentProcess.run(["operator", "raft", "transfer-leadership", "-peer-id", follower.name, "-address", address])
         #expect(transfer.status == 0, "\(transfer.output)")
         #expect(await eventually { await cluster.agreedLeader()?.name == follower.name })
-        let unknown = try AgentProcess.run(["operator", "raft", "remove-peer", "-peer-id", "nobody", "-address", address])
+        let unknown = try await AgentProcess.run(["operator", "raft", "remove-peer", "-peer-id", "nobody", "-address", address])
         #expect(unknown.status != 0 && unknown.output.contains("no server with id nobody"))
     }
 
@@ -238,7 +238,7 @@ struct ClusterTests {
             await eventually { cluster.output(of: introducer.name).contains("server \(fourth.name) (\(fourth.raftAddress)) asks to join") },
             "the server it asks says who asks to join and how to add it")
         #expect(await cluster.configuration(asking: leader)?.count == 3, "not added by its own say-so")
-        let added = try AgentProcess.run([
+        let added = try await AgentProcess.run([
             "operator", "raft", "add-peer", "-peer-id", fourth.name, "-peer-address", fourth.raftAddress,
             "-address", "http://127.0.0.1:\(leader.httpPort)",
         ])
@@ -295,9 +295,9 @@ struct ClusterACLTests {
         let accessor = try #require(Self.field(created, "AccessorID"))
 
         let address = "http://127.0.0.1:\(second.httpPort)"
-        let refused = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
+        let refused = try await AgentProcess.run(["operator", "raft", "list-peers", "-address", address])
         #expect(refused.status != 0 && refused.output.contains("403 Permission denied"), "\(refused.output)")
-        let listed = try AgentProcess.run(["operator", "raft", "list-peers", "-address", address, "-token", management])
+        let listed = try await AgentProcess.run(["operator", "raft", "list-peers", "-address", address, "-token", management])
         #expect(listed.status == 0 && !listed.output.contains(management), "\(listed.output)")
 
         let write = await AgentProcess.request(

@@ -9,7 +9,7 @@ import Testing
 /// state hashes.
 struct HashSeedDeterminismTests {
     @Test("arbitrary command scripts reach the same state in two processes whose hash seeds differ")
-    func sameStateAcrossHashSeeds() throws {
+    func sameStateAcrossHashSeeds() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-hash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -23,18 +23,10 @@ struct HashSeedDeterminismTests {
         }
         let binary = AgentProcess.binary.deletingLastPathComponent().appendingPathComponent("caravan-fuzz")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "\(binary.path) is missing: swift build builds it")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--hash", directory.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_DETERMINISTIC_HASHING"] = "1"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let run = try await AgentProcess.run(
+            ["--hash", directory.path], binary: binary, environment: ["SWIFT_DETERMINISTIC_HASHING": "1"], standardErrorToo: false)
+        #expect(run.status == 0)
+        let text = run.output
         var seen: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")

@@ -36,7 +36,7 @@ struct PoisonedLogRecoveryTests {
 
         for member in cluster.members { cluster.kill(member.name) }
         for member in cluster.members {
-            let truncated = try AgentProcess.run(["operator", "log", "truncate-after", String(poisoned - 1), "--data-dir", member.directory])
+            let truncated = try await AgentProcess.run(["operator", "log", "truncate-after", String(poisoned - 1), "--data-dir", member.directory])
             #expect(truncated.status == 0, "\(truncated.output)")
             #expect(truncated.output.contains("dropping \(poisoned) "), "\(truncated.output)")
         }
@@ -58,16 +58,16 @@ struct PoisonedLogRecoveryTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caravan-truncate-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let agent = try AgentProcess(arguments: ["-data-dir", directory, "-snapshot-interval", "2"])
-        let held = try AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory])
+        let held = try await AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory])
         #expect(held.status != 0 && held.output.contains("stop the agent first"), "\(held.output)")
         for id in ["a", "b", "c"] {
             #expect(await agent.request("PUT", "/v1/node/register", body: CrashRestartTests.nodeBody(id))?.status == 200)
         }
         #expect(await eventually { (try? FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots"))?.contains { $0.hasSuffix(".snap") } == true })
         agent.kill()
-        let passed = try AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory])
+        let passed = try await AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory])
         #expect(passed.status != 0 && passed.output.contains("holds state past 1"), "\(passed.output)")
-        let missing = try AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory + "/nothing"])
+        let missing = try await AgentProcess.run(["operator", "log", "truncate-after", "1", "--data-dir", directory + "/nothing"])
         #expect(missing.status != 0 && missing.output.contains("is not a data directory"), "\(missing.output)")
     }
 

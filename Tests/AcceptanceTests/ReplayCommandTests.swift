@@ -13,30 +13,30 @@ struct ReplayCommandTests {
     }
 
     @Test("caravan replay prints the entries replayed, the final index and the recorded state hash")
-    func replayPrintsHash() throws {
-        let result = try AgentProcess.run(["replay", "--data-dir", Self.recorded])
+    func replayPrintsHash() async throws {
+        let result = try await AgentProcess.run(["replay", "--data-dir", Self.recorded])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("final index:      \(try Self.expected("final-index"))"))
         #expect(result.output.contains("state hash:       \(try Self.expected("state-hash"))"))
         let replayed = Int(try Self.expected("final-index"))! - Int(try Self.expected("snapshot-index"))!
         #expect(result.output.contains("entries replayed: \(replayed)"))
-        let atSnapshot = try AgentProcess.run(["replay", "--data-dir", Self.recorded, "--to-index", try Self.expected("snapshot-index")])
+        let atSnapshot = try await AgentProcess.run(["replay", "--data-dir", Self.recorded, "--to-index", try Self.expected("snapshot-index")])
         #expect(atSnapshot.output.contains("state hash:       \(try Self.expected("snapshot-state-hash"))"), "\(atSnapshot.output)")
     }
 
     @Test("caravan replay refuses an index past the end of the log and a directory that is not one")
-    func replayErrors() throws {
-        let past = try AgentProcess.run(["replay", "--data-dir", Self.recorded, "--to-index", "100000"])
+    func replayErrors() async throws {
+        let past = try await AgentProcess.run(["replay", "--data-dir", Self.recorded, "--to-index", "100000"])
         #expect(past.status != 0)
         #expect(past.output.contains("before --to-index 100000"))
-        let notData = try AgentProcess.run(["replay", "--data-dir", "/nonexistent-caravan"])
+        let notData = try await AgentProcess.run(["replay", "--data-dir", "/nonexistent-caravan"])
         #expect(notData.status != 0)
         #expect(notData.output.contains("not a data directory"))
     }
 
     @Test("caravan operator log inspect prints one line per entry with its command")
-    func logInspect() throws {
-        let result = try AgentProcess.run(["operator", "log", "inspect", "--data-dir", Self.recorded, "--from", "10", "--to", "14"])
+    func logInspect() async throws {
+        let result = try await AgentProcess.run(["operator", "log", "inspect", "--data-dir", Self.recorded, "--from", "10", "--to", "14"])
         #expect(result.status == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").filter { $0.first?.isNumber == true }
         #expect(lines.map { $0.split(separator: " ")[0] } == ["10", "11", "12", "13", "14"])
@@ -44,9 +44,9 @@ struct ReplayCommandTests {
     }
 
     @Test("caravan operator snapshot inspect prints the snapshot's index, term, size, ratio and hash")
-    func snapshotInspect() throws {
+    func snapshotInspect() async throws {
         let file = Self.recorded + "/snapshots/00000000000000000300-00000000000000000001.snap"
-        let result = try AgentProcess.run(["operator", "snapshot", "inspect", file])
+        let result = try await AgentProcess.run(["operator", "snapshot", "inspect", file])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("index:            300"))
         #expect(result.output.contains("term:             1"))
