@@ -87,5 +87,8 @@ enum NamespaceValidation {
         if let job = state.firstJob(inNamespace: name) {
             throw .invalid(StateError.namespaceHasJobs(namespace: name, jobID: job.id).description)
         }
+        if let volume = state.firstVolume(inNamespace: name) {
+            throw .invalid(StateError.namespaceHasVolumes(namespace: name, volumeID: volume.id).description)
+        }
     }
 }

@@ -83,6 +83,8 @@ public struct Admission: Sendable {
         case .namespaceDelete(let names):
             try Self.require(acl.isManagement)
             for name in names { try NamespaceValidation.validateDeletion(of: name, in: state) }
+        case .volumeRegister, .volumeDeregister, .volumeClaim, .volumeDetach:
+            try VolumeAdmission.check(command, policyOverride: credentials.policyOverride, acl: acl, in: state)
         }
     }
 

@@ -47,8 +47,22 @@ extension Command {
             return Self.violation(in: upsert.tokens)
         case .namespaceUpsert(let namespaces):
             return namespaces.contains { $0.name.isEmpty } ? "namespace name is empty" : nil
+        case .volumeRegister(let registration):
+            return registration.volumes.contains { $0.id.isEmpty || !Self.isVolumeNamespace($0.namespace) } ? "volume ID or namespace is empty" : nil
+        case .volumeDeregister(let deregistration):
+            return deregistration.volumeIDs.contains("") || !Self.isVolumeNamespace(deregistration.namespace) ? "volume ID or namespace is empty" : nil
+        case .volumeClaim(let update):
+            if update.volumeID.isEmpty || !Self.isVolumeNamespace(update.namespace) { return "volume ID or namespace is empty" }
+            if update.claim.allocationID.isEmpty && update.claim.mode != .garbageCollection { return "a claim without an allocation ID" }
+            return nil
+        case .volumeDetach(let detach):
+            return detach.volumeID.isEmpty || detach.nodeID.isEmpty || !Self.isVolumeNamespace(detach.namespace)
+                ? "volume ID, node ID or namespace is empty" : nil
         }
     }
+
+    /// A volume lives in one named namespace (`*` is a query's wildcard, not a namespace).
+    private static func isVolumeNamespace(_ namespace: String) -> Bool { !namespace.isEmpty && namespace != "*" }
 
     /// Every token needs both of its IDs, and a command holds one version of each token.
     private static func violation(in tokens: [ACLToken]) -> String? {

@@ -30,8 +30,71 @@ public enum Command: Sendable, Hashable {
     case namespaceUpsert([Namespace])
     /// Delete namespaces; refused while one still holds a job.
     case namespaceDelete([String])
+    /// Register or update CSI volumes, all or none.
+    case volumeRegister(VolumeRegistration)
+    /// Remove CSI volumes; refused while claimed unless forced.
+    case volumeDeregister(VolumeDeregistration)
+    /// A claim on a volume is taken, or its release moves on (the claim seam).
+    case volumeClaim(VolumeClaimUpdate)
+    /// Every claim from one node on a volume starts its release (`detach?node=`).
+    case volumeDetach(VolumeDetach)
     /// An entry that changes nothing (a new leader's first entry).
     case noop
+}
+
+public struct VolumeRegistration: Sendable, Hashable {
+    /// The volumes as submitted, each in its own namespace.
+    public var volumes: [CSIVolume]
+    /// Unix nanoseconds when the proposer accepted the registration.
+    public var time: Int64
+
+    public init(volumes: [CSIVolume], time: Int64) {
+        self.volumes = volumes
+        self.time = time
+    }
+}
+
+public struct VolumeDeregistration: Sendable, Hashable {
+    public var namespace: String
+    public var volumeIDs: [String]
+    /// Remove the volumes even while claimed (their claims go with them).
+    public var force: Bool
+    public var time: Int64
+
+    public init(namespace: String, volumeIDs: [String], force: Bool, time: Int64) {
+        self.namespace = namespace
+        self.volumeIDs = volumeIDs
+        self.force = force
+        self.time = time
+    }
+}
+
+public struct VolumeClaimUpdate: Sendable, Hashable {
+    public var namespace: String
+    public var volumeID: String
+    public var claim: CSIVolumeClaim
+    public var time: Int64
+
+    public init(namespace: String, volumeID: String, claim: CSIVolumeClaim, time: Int64) {
+        self.namespace = namespace
+        self.volumeID = volumeID
+        self.claim = claim
+        self.time = time
+    }
+}
+
+public struct VolumeDetach: Sendable, Hashable {
+    public var namespace: String
+    public var volumeID: String
+    public var nodeID: String
+    public var time: Int64
+
+    public init(namespace: String, volumeID: String, nodeID: String, time: Int64) {
+        self.namespace = namespace
+        self.volumeID = volumeID
+        self.nodeID = nodeID
+        self.time = time
+    }
 }
 
 public struct ACLTokenUpsert: Sendable, Hashable {

@@ -12,6 +12,9 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonexistentNamespace(jobID: String, namespace: String)
     case namespaceHasJobs(namespace: String, jobID: String)
     case defaultNamespaceDelete
+    case namespaceHasVolumes(namespace: String, volumeID: String)
+    /// A volume registration, claim or deregistration that Nomad's rules refuse.
+    case volume(CSIVolumeError)
     /// The command breaks an invariant of the state (see ``Command``'s `invariantViolation`).
     case invalidCommand(String)
     /// An entry's bytes could not be decoded (written by a newer build, or corrupt): the state
@@ -29,6 +32,9 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .namespaceHasJobs(let namespace, let jobID):
             "namespace \"\(namespace)\" contains at least one job \"\(jobID)\". All jobs must be purged from the namespace before it can be deleted"
         case .defaultNamespaceDelete: "default namespace can not be deleted"
+        case .namespaceHasVolumes(let namespace, let volumeID):
+            "namespace \"\(namespace)\" contains at least one CSI volume \"\(volumeID)\". All CSI volumes in namespace must be deleted before it can be deleted"
+        case .volume(let error): error.description
         case .invalidCommand(let reason): "invalid command: \(reason)"
         case .halted(let index, let reason): "state machine halted at log index \(index): \(reason)"
         }
@@ -47,6 +53,8 @@ public enum CommandOutcome: Sendable, Equatable {
     case nodeDeregistered
     /// The tokens as stored (indexes set; an update keeps the stored secret).
     case aclTokens([ACLToken])
+    /// The volumes as stored after a registration, claim or detach.
+    case volumes([CSIVolume])
 }
 
 /// The result of applying one log entry.
@@ -115,6 +123,10 @@ public struct StateMachine: Sendable {
         case .aclTokenDelete(let accessorIDs): result = .success(transaction.deleteACLTokens(accessorIDs))
         case .namespaceUpsert(let namespaces): result = .success(transaction.upsertNamespaces(namespaces))
         case .namespaceDelete(let names): result = transaction.deleteNamespaces(names)
+        case .volumeRegister(let registration): result = transaction.registerVolumes(registration)
+        case .volumeDeregister(let deregistration): result = transaction.deregisterVolumes(deregistration)
+        case .volumeClaim(let update): result = transaction.claimVolume(update)
+        case .volumeDetach(let detach): result = transaction.detachVolume(detach)
         }
         state = transaction.finish()
         return AppliedEntry(index: index, changes: result.isSuccess ? transaction.changes : ChangeSet(), result: result)

@@ -122,6 +122,17 @@ struct EntryDescription: CustomStringConvertible {
             description = "namespace-upsert names=\(namespaces.map(\.name).joined(separator: ","))"
         case .namespaceDelete(let names):
             description = "namespace-delete names=\(names.joined(separator: ","))"
+        case .volumeRegister(let registration):
+            description = "volume-register volumes=\(registration.volumes.map { "\($0.namespace)/\($0.id)" }.joined(separator: ","))"
+        case .volumeDeregister(let deregistration):
+            description =
+                "volume-deregister namespace=\(deregistration.namespace) ids=\(deregistration.volumeIDs.joined(separator: ",")) force=\(deregistration.force)"
+        case .volumeClaim(let update):
+            let claim = update.claim
+            description =
+                "volume-claim namespace=\(update.namespace) id=\(update.volumeID) alloc=\(claim.allocationID) node=\(claim.nodeID) mode=\(claim.mode) state=\(claim.state)"
+        case .volumeDetach(let detach):
+            description = "volume-detach namespace=\(detach.namespace) id=\(detach.volumeID) node=\(detach.nodeID)"
         }
     }
 }

@@ -45,6 +45,7 @@ extension APIError {
         case .invalid: self.init(.badRequest, error.message)
         case .forbidden: self.init(.forbidden, error.message)
         case .notFound: self.init(.notFound, error.message)
+        case .failed: self.init(.internalServerError, error.message)
         }
     }
 }

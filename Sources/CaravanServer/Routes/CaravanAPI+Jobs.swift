@@ -123,10 +123,10 @@ extension Result where Failure == StateError {
         case .failure(let error):
             switch error {
             case .nodeNotFound, .aclTokenNotFound: throw APIError(.notFound, error.description)
-            case .nodeSecretMismatch, .aclBootstrapDone, .aclSecretInUse, .nonexistentNamespace, .namespaceHasJobs, .defaultNamespaceDelete,
-                .invalidCommand:
+            case .nodeSecretMismatch, .aclBootstrapDone, .aclSecretInUse, .nonexistentNamespace, .namespaceHasJobs, .namespaceHasVolumes,
+                .defaultNamespaceDelete, .invalidCommand:
                 throw APIError.badRequest(error.description)
-            case .halted: throw APIError.internalError(error.description)
+            case .halted, .volume: throw APIError.internalError(error.description)
             }
         }
     }

@@ -5,10 +5,12 @@ import CaravanModel
 ///
 /// Version 2 added the ACL and namespace kinds, and a job registration in a version 2 entry
 /// needs its namespace to exist; version 1 entries (kinds 0 to 5) still decode, as they were
-/// applied when written.
+/// applied when written. Version 3 added the volume kinds (13 to 16). An entry is written in the
+/// lowest version (2 at least) that has its kind, so a command that older builds know is written
+/// in bytes they read.
 extension Command {
-    /// The format this build writes.
-    public static let formatVersion: UInt8 = 2
+    /// The newest format this build writes and reads.
+    public static let formatVersion: UInt8 = 3
 
     private enum Kind: UInt8 {
         case noop = 0
@@ -24,12 +26,47 @@ extension Command {
         case aclTokenDelete = 10
         case namespaceUpsert = 11
         case namespaceDelete = 12
+        case volumeRegister = 13
+        case volumeDeregister = 14
+        case volumeClaim = 15
+        case volumeDetach = 16
+
+        /// The first format version that has this kind.
+        var since: UInt8 {
+            switch rawValue {
+            case 0...5: 1
+            case 6...12: 2
+            default: 3
+            }
+        }
+    }
+
+    private var kind: Kind {
+        switch self {
+        case .noop: .noop
+        case .jobRegister: .jobRegister
+        case .jobDeregister: .jobDeregister
+        case .nodeRegister: .nodeRegister
+        case .nodeStatusUpdate: .nodeStatusUpdate
+        case .nodeDeregister: .nodeDeregister
+        case .aclBootstrap: .aclBootstrap
+        case .aclPolicyUpsert: .aclPolicyUpsert
+        case .aclPolicyDelete: .aclPolicyDelete
+        case .aclTokenUpsert: .aclTokenUpsert
+        case .aclTokenDelete: .aclTokenDelete
+        case .namespaceUpsert: .namespaceUpsert
+        case .namespaceDelete: .namespaceDelete
+        case .volumeRegister: .volumeRegister
+        case .volumeDeregister: .volumeDeregister
+        case .volumeClaim: .volumeClaim
+        case .volumeDetach: .volumeDetach
+        }
     }
 
     /// The command as log entry bytes.
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
-        w.byte(Self.formatVersion)
+        w.byte(max(2, kind.since))
         switch self {
         case .noop:
             w.byte(Kind.noop.rawValue)
@@ -78,6 +115,28 @@ extension Command {
         case .namespaceDelete(let names):
             w.byte(Kind.namespaceDelete.rawValue)
             w.strings(names)
+        case .volumeRegister(let registration):
+            w.byte(Kind.volumeRegister.rawValue)
+            w.array(registration.volumes) { $1.encode(to: &$0) }
+            w.varint(registration.time)
+        case .volumeDeregister(let deregistration):
+            w.byte(Kind.volumeDeregister.rawValue)
+            w.string(deregistration.namespace)
+            w.strings(deregistration.volumeIDs)
+            w.bool(deregistration.force)
+            w.varint(deregistration.time)
+        case .volumeClaim(let update):
+            w.byte(Kind.volumeClaim.rawValue)
+            w.string(update.namespace)
+            w.string(update.volumeID)
+            update.claim.encode(to: &w)
+            w.varint(update.time)
+        case .volumeDetach(let detach):
+            w.byte(Kind.volumeDetach.rawValue)
+            w.string(detach.namespace)
+            w.string(detach.volumeID)
+            w.string(detach.nodeID)
+            w.varint(detach.time)
         }
         return w.bytes
     }
@@ -89,7 +148,7 @@ extension Command {
         guard (1...Self.formatVersion).contains(version) else { throw .unsupportedVersion(version, supported: Self.formatVersion) }
         let kindOffset = r.offset
         let tag = try r.byte()
-        guard let kind = Kind(rawValue: tag), version >= 2 || kind.rawValue <= Kind.nodeDeregister.rawValue else {
+        guard let kind = Kind(rawValue: tag), version >= kind.since else {
             throw .invalidTag(tag, offset: kindOffset, context: "command kind")
         }
         switch kind {
@@ -122,6 +181,19 @@ extension Command {
             self = .namespaceUpsert(try r.array { (r: inout BinaryReader) throws(BinaryDecodingError) in try Namespace.decode(from: &r) })
         case .namespaceDelete:
             self = .namespaceDelete(try r.strings())
+        case .volumeRegister:
+            let volumes = try r.array { (r: inout BinaryReader) throws(BinaryDecodingError) in try CSIVolume.decode(from: &r) }
+            self = .volumeRegister(VolumeRegistration(volumes: volumes, time: try r.varint()))
+        case .volumeDeregister:
+            self = .volumeDeregister(
+                VolumeDeregistration(namespace: try r.string(), volumeIDs: try r.strings(), force: try r.bool(), time: try r.varint())
+            )
+        case .volumeClaim:
+            self = .volumeClaim(
+                VolumeClaimUpdate(namespace: try r.string(), volumeID: try r.string(), claim: try CSIVolumeClaim.decode(from: &r), time: try r.varint())
+            )
+        case .volumeDetach:
+            self = .volumeDetach(VolumeDetach(namespace: try r.string(), volumeID: try r.string(), nodeID: try r.string(), time: try r.varint()))
         }
         try r.expectEnd()
     }

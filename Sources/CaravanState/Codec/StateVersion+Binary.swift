@@ -46,7 +46,11 @@ public enum StateVersionDecodingError: Error, Equatable, Sendable, CustomStringC
 ///     ACL policies        count, then each policy in name order (version 2 on)
 ///     ACL tokens          count, then each token in accessor ID order (version 2 on)
 ///     namespaces          count, then each namespace in name order (version 2 on)
+///     volumes table index uvarint (version 3 on)
+///     volumes             count, then each volume in (namespace, ID) order (version 3 on)
 ///
+/// A state is written in the lowest version that holds it: version 3 only once a volume has
+/// been written, so a state without volumes has the bytes (and hash) older builds gave it.
 /// A version 1 snapshot (written before ACLs and namespaces existed) ends after the plugins and
 /// restores with none of them.
 /// A table's key is its record's identity (a job's namespace and ID, a node's ID, a plugin's
@@ -62,7 +66,7 @@ extension StateVersion {
     public static let encodingMagic: [UInt8] = Array("CRVNSTAT".utf8)
 
     /// The snapshot format this build writes and reads.
-    public static let encodingFormatVersion: UInt64 = 2
+    public static let encodingFormatVersion: UInt64 = 3
 
     /// The tables whose indexes the header carries, in the format's order.
     private static let indexedTables: [Table] = [.jobs, .jobSummaries, .nodes, .plugins]
@@ -74,7 +78,8 @@ extension StateVersion {
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(reservingCapacity: estimatedEncodedSize)
         for byte in Self.encodingMagic { w.byte(byte) }
-        w.uvarint(Self.encodingFormatVersion)
+        let version = encodingVersion
+        w.uvarint(version)
         w.uvarint(index)
         for table in Self.indexedTables { w.uvarint(tableIndexes[table]) }
         w.uvarint(pluginSetIndex)
@@ -108,7 +113,19 @@ extension StateVersion {
             assert(name == namespace.name, "a namespace is stored under its own name")
             namespace.encode(to: &w)
         }
+        if version >= 3 {
+            w.uvarint(tableIndexes[.volumes])
+            w.sortedEntries(of: volumes) { w, key, volume in
+                assert(key == VolumeKey(namespace: volume.namespace, id: volume.id), "a volume is stored under its own key")
+                volume.encode(to: &w)
+            }
+        }
         return w.bytes
+    }
+
+    /// The lowest format version that holds this state.
+    private var encodingVersion: UInt64 {
+        volumes.isEmpty && tableIndexes[.volumes] == 0 ? 2 : 3
     }
 
     /// Restores the state that ``encoded()`` wrote, derived fields included. Bytes that are not
@@ -165,6 +182,13 @@ extension StateVersion {
                     return (namespace.name, namespace)
                 }
             }
+            if version >= 3 {
+                tableIndexes[.volumes] = try r.uvarint()
+                volumes = try r.sortedTree("volumes table") { (r: inout BinaryReader) throws(BinaryDecodingError) in
+                    let volume = try CSIVolume.decode(from: &r)
+                    return (VolumeKey(namespace: volume.namespace, id: volume.id), volume)
+                }
+            }
             try r.expectEnd()
         } catch {
             throw .malformed(error)
@@ -195,7 +219,7 @@ extension StateVersion {
     private var estimatedEncodedSize: Int {
         let instances = plugins.values.reduce(0) { $0 + $1.controllers.count + $1.nodes.count }
         return 64 + 256 * (aclPolicies.count + aclTokens.count + namespaces.count) + 768 * jobs.count + 128 * jobSummaries.count + 768 * nodes.count
-            + 256 * plugins.count + 256 * instances
+            + 256 * plugins.count + 256 * instances + 512 * volumes.count
     }
 }
 
@@ -292,6 +316,11 @@ extension String: SnapshotOrderedKey {
 
 extension JobKey: SnapshotOrderedKey {
     /// Job keys compare their namespaces first, which are mostly equal: no shortcut.
+    var orderPrefix: UInt64? { nil }
+}
+
+extension VolumeKey: SnapshotOrderedKey {
+    /// Volume keys compare their namespaces first, which are mostly equal: no shortcut.
     var orderPrefix: UInt64? { nil }
 }
 

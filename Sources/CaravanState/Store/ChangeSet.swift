@@ -19,6 +19,7 @@ public struct ChangeSet: Sendable, Equatable {
         case .job: table = .jobs
         case .node: table = .nodes
         case .plugin: table = .plugins
+        case .volume: table = .volumes
         }
         if !keys.contains(key) { keys.append(key) }
         insertTable(table)

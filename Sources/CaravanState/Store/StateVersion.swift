@@ -31,11 +31,14 @@ public struct StateVersion: Sendable {
     public internal(set) var aclBootstrapIndex: UInt64 = 0
     /// Namespaces by name; `default` is stored only once an operator has written it.
     var namespaces: TreeDictionary<String, Namespace> = [:]
+    var volumes: TreeDictionary<VolumeKey, CSIVolume> = [:]
+    /// Derived: node ID → the volumes with a claim (live or being released) from that node.
+    var volumesClaimedOnNode: TreeDictionary<String, Set<VolumeKey>> = [:]
 
     public init() {}
 
     /// Rebuilds the fields that are a pure function of the tables (`pluginVersions`,
-    /// `schedulableNodes`, `systemPluginJobs`, `aclAccessorsBySecret`), for a state restored from
+    /// `schedulableNodes`, `systemPluginJobs`, `aclAccessorsBySecret`, `volumesClaimedOnNode`), for a state restored from
     /// its tables alone. A new derived field must be rebuilt here too, or a restored state would
     /// answer without it.
     mutating func recomputeDerivedFields() {
@@ -47,6 +50,10 @@ public struct StateVersion: Sendable {
             if let datacenter = node.value.schedulableDatacenter { schedulableNodes[datacenter, default: 0] += 1 }
         }
         systemPluginJobs = Set(jobs.lazy.filter { Self.isSystemPluginJob($0.value) }.map(\.key))
+        volumesClaimedOnNode = [:]
+        for (key, volume) in volumes {
+            for node in volume.claimingNodes { volumesClaimedOnNode[node, default: []].insert(key) }
+        }
     }
 
     /// Whether `job` belongs in `systemPluginJobs`: a live system job that runs a plugin.

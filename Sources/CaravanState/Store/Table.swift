@@ -7,6 +7,7 @@ public enum Table: Int, CaseIterable, Sendable, Hashable, CustomStringConvertibl
     case aclPolicies
     case aclTokens
     case namespaces
+    case volumes
 
     public var description: String {
         switch self {
@@ -17,6 +18,7 @@ public enum Table: Int, CaseIterable, Sendable, Hashable, CustomStringConvertibl
         case .aclPolicies: "acl_policy"
         case .aclTokens: "acl_token"
         case .namespaces: "namespaces"
+        case .volumes: "csi_volumes"
         }
     }
 }

@@ -7,6 +7,7 @@ struct TableIndexes: Sendable {
     private var aclPolicies: UInt64 = 0
     private var aclTokens: UInt64 = 0
     private var namespaces: UInt64 = 0
+    private var volumes: UInt64 = 0
 
     subscript(table: Table) -> UInt64 {
         get {
@@ -18,6 +19,7 @@ struct TableIndexes: Sendable {
             case .aclPolicies: aclPolicies
             case .aclTokens: aclTokens
             case .namespaces: namespaces
+            case .volumes: volumes
             }
         }
         set {
@@ -29,6 +31,7 @@ struct TableIndexes: Sendable {
             case .aclPolicies: aclPolicies = newValue
             case .aclTokens: aclTokens = newValue
             case .namespaces: namespaces = newValue
+            case .volumes: volumes = newValue
             }
         }
     }

@@ -97,6 +97,9 @@ extension Transaction {
         for name in names {
             guard name != Namespace.defaultName else { return .failure(.defaultNamespaceDelete) }
             if let job = state.firstJob(inNamespace: name) { return .failure(.namespaceHasJobs(namespace: name, jobID: job.id)) }
+            if let volume = state.firstVolume(inNamespace: name) {
+                return .failure(.namespaceHasVolumes(namespace: name, volumeID: volume.id))
+            }
         }
         for name in names where state.namespaces.removeValue(forKey: name) != nil {
             changes.insert(.table(.namespaces))

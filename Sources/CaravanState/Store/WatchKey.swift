@@ -4,4 +4,5 @@ public enum WatchKey: Sendable, Hashable {
     case job(JobKey)
     case node(String)
     case plugin(String)
+    case volume(VolumeKey)
 }

@@ -1,0 +1,86 @@
+import CaravanModel
+import HashTreeCollections
+
+// Volume commands. Each checks Nomad's rules against the state it applies to (the same checks the
+// proposer ran against its own, possibly older, state) and changes nothing when one fails.
+extension Transaction {
+    mutating func registerVolumes(_ registration: VolumeRegistration) -> Result<CommandOutcome, StateError> {
+        var stored: [CSIVolume] = []
+        for submitted in registration.volumes {
+            do {
+                var volume = try state.checkRegistration(submitted)
+                let key = VolumeKey(namespace: volume.namespace, id: volume.id)
+                guard !stored.contains(where: { $0.namespace == key.namespace && $0.id == key.id }) else {
+                    return .failure(.volume(.validation(["volume \(volume.id) is listed twice"])))
+                }
+                if state.volumes[key] == nil {
+                    volume.createIndex = index
+                    volume.createTime = registration.time
+                }
+                volume.modifyIndex = index
+                volume.modifyTime = registration.time
+                stored.append(volume)
+            } catch {
+                return .failure(.volume(error))
+            }
+        }
+        for volume in stored { store(volume) }
+        return .success(.volumes(stored))
+    }
+
+    mutating func deregisterVolumes(_ deregistration: VolumeDeregistration) -> Result<CommandOutcome, StateError> {
+        for id in deregistration.volumeIDs {
+            guard let volume = state.volume(namespace: deregistration.namespace, id: id) else { return .failure(.volume(.volumeNotFound(id))) }
+            if volume.inUse && !deregistration.force { return .failure(.volume(.volumeInUse(id))) }
+        }
+        for id in deregistration.volumeIDs { remove(VolumeKey(namespace: deregistration.namespace, id: id)) }
+        return .success(.none)
+    }
+
+    mutating func claimVolume(_ update: VolumeClaimUpdate) -> Result<CommandOutcome, StateError> {
+        do {
+            var volume = try state.checkClaim(update.claim, namespace: update.namespace, volumeID: update.volumeID)
+            volume.modifyIndex = index
+            volume.modifyTime = update.time
+            store(volume)
+            return .success(.volumes([volume]))
+        } catch {
+            return .failure(.volume(error))
+        }
+    }
+
+    mutating func detachVolume(_ detach: VolumeDetach) -> Result<CommandOutcome, StateError> {
+        do {
+            var volume = try state.checkDetach(namespace: detach.namespace, volumeID: detach.volumeID, nodeID: detach.nodeID)
+            volume.modifyIndex = index
+            volume.modifyTime = detach.time
+            store(volume)
+            return .success(.volumes([volume]))
+        } catch {
+            return .failure(.volume(error))
+        }
+    }
+
+    /// Stores `volume`, keeping the claims-by-node index current.
+    private mutating func store(_ volume: CSIVolume) {
+        let key = VolumeKey(namespace: volume.namespace, id: volume.id)
+        let before = state.volumes[key]?.claimingNodes ?? []
+        state.volumes[key] = volume
+        updateClaimIndex(key, before: before, after: volume.claimingNodes)
+        changes.insert(.volume(key))
+    }
+
+    private mutating func remove(_ key: VolumeKey) {
+        guard let volume = state.volumes.removeValue(forKey: key) else { return }
+        updateClaimIndex(key, before: volume.claimingNodes, after: [])
+        changes.insert(.volume(key))
+    }
+
+    private mutating func updateClaimIndex(_ key: VolumeKey, before: Set<String>, after: Set<String>) {
+        for node in before.subtracting(after) {
+            state.volumesClaimedOnNode[node]?.remove(key)
+            if state.volumesClaimedOnNode[node]?.isEmpty == true { state.volumesClaimedOnNode[node] = nil }
+        }
+        for node in after.subtracting(before) { state.volumesClaimedOnNode[node, default: []].insert(key) }
+    }
+}
