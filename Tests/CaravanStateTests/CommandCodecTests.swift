@@ -36,6 +36,28 @@ struct CommandCodecTests {
             .aclTokenDelete(["a", "b"]),
             .namespaceUpsert([Namespace(name: "prod", description: "production", quota: "q", meta: ["team": "storage", "tier": "1"])]),
             .namespaceDelete(["prod"]),
+            .volumeRegister(
+                VolumeRegistration(
+                    volumes: [
+                        CSIVolume(
+                            id: "vol", namespace: "prod", name: "Vol", externalID: "ext", pluginID: "ebs", provider: "p", providerVersion: "1",
+                            requestedCapabilities: [CSIVolumeCapability(accessMode: "single-node-writer", attachmentMode: "file-system")],
+                            requestedTopologies: CSITopologyRequest(required: [CSITopology(segments: ["zone": "a"])]),
+                            topologies: [CSITopology(segments: ["zone": "a"])], mountOptions: CSIMountOptions(fsType: "xfs", mountFlags: ["ro"]),
+                            secrets: ["k": "v"], parameters: ["p": "1"], context: ["c": "2"], capacity: 10, requestedCapacityMin: 1,
+                            requestedCapacityMax: 20, cloneID: "c", snapshotID: "",
+                            readClaims: ["a": CSIVolumeClaim(allocationID: "a", nodeID: "n", mode: .read)],
+                            pastClaims: ["b": CSIVolumeClaim(allocationID: "b", nodeID: "n", mode: .write, state: .unpublishing)],
+                            createIndex: 4, modifyIndex: 5, createTime: -1, modifyTime: 2)
+                    ], time: Fixture.time)),
+            .volumeDeregister(VolumeDeregistration(namespace: "prod", volumeIDs: ["vol", "x"], force: true, time: 3)),
+            .volumeClaim(
+                VolumeClaimUpdate(
+                    namespace: "prod", volumeID: "vol",
+                    claim: CSIVolumeClaim(
+                        allocationID: "a", nodeID: "n", externalNodeID: "e", mode: .garbageCollection, accessMode: "m", attachmentMode: "t",
+                        state: .readyToFree), time: 4)),
+            .volumeDetach(VolumeDetach(namespace: "prod", volumeID: "vol", nodeID: "n", time: 5)),
         ]
     }()
 
@@ -95,6 +117,21 @@ struct CommandCodecTests {
     @Test("an unknown command kind is an error")
     func unknownKind() {
         #expect(throws: BinaryDecodingError.self) { try Command(decoding: [Command.formatVersion, 200]) }
+    }
+
+    @Test("an entry is written in the lowest format that has its kind: volume kinds in format 3, which a format 2 entry cannot carry")
+    func lowestFormat() {
+        for command in Self.commands {
+            let bytes = command.encoded()
+            if case .volumeRegister = command { #expect(bytes[0] == 3) }
+            else if case .volumeDeregister = command { #expect(bytes[0] == 3) }
+            else if case .volumeClaim = command { #expect(bytes[0] == 3) }
+            else if case .volumeDetach = command { #expect(bytes[0] == 3) }
+            else { #expect(bytes[0] == 2, "\(command)") }
+        }
+        var detach = Command.volumeDetach(VolumeDetach(namespace: "a", volumeID: "b", nodeID: "c", time: 0)).encoded()
+        detach[0] = 2
+        #expect(throws: BinaryDecodingError.self) { try Command(decoding: detach) }
     }
 
     @Test("every truncation of every command is an error, never a crash")

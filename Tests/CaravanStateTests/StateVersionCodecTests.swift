@@ -202,16 +202,16 @@ struct StateVersionCodecTests {
         let bytes = Self.smallState.encoded()
         let magic = StateVersion.encodingMagic.count
         #expect(bytes[magic] == 2)
-        var version3 = bytes
-        version3[magic] = 3
-        #expect(Self.decodingError(version3) == .unsupportedFormatVersion(3, supported: 2))
+        var version4 = bytes
+        version4[magic] = 4
+        #expect(Self.decodingError(version4) == .unsupportedFormatVersion(4, supported: 3))
         var writer = BinaryWriter()
         writer.uvarint(300)
         let version300 = Array(bytes[..<magic]) + writer.bytes + Array(bytes[(magic + 1)...])
-        #expect(Self.decodingError(version300) == .unsupportedFormatVersion(300, supported: 2))
+        #expect(Self.decodingError(version300) == .unsupportedFormatVersion(300, supported: 3))
         #expect(
-            String(describing: StateVersionDecodingError.unsupportedFormatVersion(300, supported: 2))
-                == "unsupported state snapshot format version 300 (this build reads version 2)"
+            String(describing: StateVersionDecodingError.unsupportedFormatVersion(300, supported: 3))
+                == "unsupported state snapshot format version 300 (this build reads version 3)"
         )
     }
 
@@ -225,7 +225,7 @@ struct StateVersionCodecTests {
         func encoding(nodes: [Node]) -> [UInt8] {
             var w = BinaryWriter()
             for byte in StateVersion.encodingMagic { w.byte(byte) }
-            w.uvarint(StateVersion.encodingFormatVersion)
+            w.uvarint(2)
             for _ in 0..<6 { w.uvarint(1) }  // the index, four table indexes, the plugin set index
             w.uvarint(0)  // jobs
             w.uvarint(0)  // job summaries

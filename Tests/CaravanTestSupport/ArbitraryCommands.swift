@@ -17,7 +17,7 @@ public struct ArbitraryCommands<Source: RandomNumberGenerator> {
 
     /// One command of a kind chosen among all of them.
     public mutating func next() -> Command {
-        switch below(13) {
+        switch below(17) {
         case 0: return .noop
         case 1: return .jobRegister(JobRegistration(job: job(), submitTime: time(), requiresNamespace: below(4) != 0))
         case 2: return .jobDeregister(JobDeregistration(namespace: namespaceName(), jobID: jobID(), purge: bool(), time: time()))
@@ -30,8 +30,37 @@ public struct ArbitraryCommands<Source: RandomNumberGenerator> {
         case 9: return .aclTokenUpsert(ACLTokenUpsert(tokens: list(upTo: 3) { $0.token() }, isUpdate: bool()))
         case 10: return .aclTokenDelete(list(upTo: 3) { $0.pick(Self.accessors) })
         case 11: return .namespaceUpsert(list(upTo: 3) { $0.namespace() })
-        default: return .namespaceDelete(list(upTo: 3) { $0.namespaceName() })
+        case 12: return .namespaceDelete(list(upTo: 3) { $0.namespaceName() })
+        case 13: return .volumeRegister(VolumeRegistration(volumes: list(upTo: 3) { $0.volume() }, time: time()))
+        case 14:
+            return .volumeDeregister(
+                VolumeDeregistration(namespace: namespaceName(), volumeIDs: list(upTo: 3) { $0.volumeID() }, force: bool(), time: time()))
+        case 15: return .volumeClaim(VolumeClaimUpdate(namespace: namespaceName(), volumeID: volumeID(), claim: claim(), time: time()))
+        default: return .volumeDetach(VolumeDetach(namespace: namespaceName(), volumeID: volumeID(), nodeID: nodeID(), time: time()))
         }
+    }
+
+    mutating func volumeID() -> String { pick(["v1", "v2", "v3", "", "v\u{0}"], rarely: Self.huge) }
+
+    static var accessModes: [String] { ["single-node-reader-only", "single-node-writer", "multi-node-reader-only", "multi-node-single-writer", "multi-node-multi-writer", "", "bogus"] }
+    static var attachmentModes: [String] { ["file-system", "block-device", "", "bogus"] }
+
+    mutating func volume() -> CSIVolume {
+        CSIVolume(
+            id: volumeID(), namespace: namespaceName(), name: text(), externalID: pick(["", "ext"]), pluginID: pluginID(),
+            requestedCapabilities: list(upTo: 3) { CSIVolumeCapability(accessMode: $0.pick(Self.accessModes), attachmentMode: $0.pick(Self.attachmentModes)) },
+            requestedTopologies: bool() ? nil : CSITopologyRequest(required: list(upTo: 2) { CSITopology(segments: $0.bool() ? [:] : ["zone": $0.text()]) }),
+            mountOptions: bool() ? nil : CSIMountOptions(fsType: text(), mountFlags: list(upTo: 2) { $0.text() }),
+            secrets: bool() ? [:] : ["k": text()], parameters: bool() ? [:] : ["p": text()], capacity: time(),
+            requestedCapacityMin: time(), requestedCapacityMax: time(), cloneID: pick(["", "c"]), snapshotID: pick(["", "s"]),
+            readClaims: bool() ? [:] : ["a1": claim()], createIndex: index(), modifyIndex: index(), createTime: time(), modifyTime: time()
+        )
+    }
+
+    mutating func claim() -> CSIVolumeClaim {
+        CSIVolumeClaim(
+            allocationID: pick(["a1", "a2", "a3", ""]), nodeID: nodeID(), externalNodeID: text(), mode: pick(CSIVolumeClaimMode.allCases),
+            accessMode: pick(Self.accessModes), attachmentMode: pick(Self.attachmentModes), state: pick(CSIVolumeClaimState.allCases))
     }
 
     // MARK: Pools

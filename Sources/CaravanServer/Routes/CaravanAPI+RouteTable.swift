@@ -41,6 +41,40 @@ extension CaravanAPI {
         Route([.get], "plugin/csi/:/*", .plugin(.read)) { api, call in try await api.readPlugin(id: call.parameters[0], call.request, call.query) },
         Route([], "plugin/csi/**", .none) { _, _ in throw APIError.resourceNotFound },
 
+        // Volumes, Nomad's routes (its path table for volume/csi), and the claim seam.
+        Route([.get], "volumes", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { api, call in
+            try await api.listVolumes(call)
+        },
+        Route([.put, .post], "volumes", .checkedByHandler(["plugin:read+ns:csi-write-volume"])) { api, call in
+            try await api.registerVolumes(call.request, call.query)
+        },
+        Route([.get], "volumes/external", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { _, _ in
+            throw CaravanAPI.needsControllerPlugin
+        },
+        Route([.get], "volumes/snapshot", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { _, _ in
+            throw CaravanAPI.needsControllerPlugin
+        },
+        Route([.put, .post, .delete], "volumes/snapshot", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
+        Route([.get], "volume/csi/:", .namespace([[.csiReadVolume, .csiMountVolume, .readJob]])) { api, call in
+            try await api.readVolume(id: call.parameters[0], call.request, call.query)
+        },
+        Route([.put], "volume/csi/:", .checkedByHandler(["plugin:read+ns:csi-write-volume"])) { api, call in
+            try await api.registerVolumes(call.request, call.query)
+        },
+        Route([.delete], "volume/csi/:", .namespace([[.csiWriteVolume]])) { api, call in
+            try await api.deregisterVolume(id: call.parameters[0], call.request, call.query)
+        },
+        Route([.put], "volume/csi/:/claim", .checkedByHandler(["plugin:read+ns:csi-mount-volume"])) { api, call in
+            try await api.claimVolume(id: call.parameters[0], call.request, call.query)
+        },
+        Route([.delete], "volume/csi/:/detach", .checkedByHandler(["plugin:read+ns:csi-mount-volume"])) { api, call in
+            try await api.detachVolume(id: call.parameters[0], call.request, call.query)
+        },
+        Route([.put], "volume/csi/:/create", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
+        Route([.delete], "volume/csi/:/delete", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
+        Route([.put, .delete], "volume/csi/:/:", .none) { _, _ in throw APIError.resourceNotFound },
+        Route([], "volume/csi/:/:/**", .none) { _, _ in throw APIError.resourceNotFound },
+
         // The draft API's routes.
         Route([.get], "csi/plugins", .namespace([[.listJobs]])) { api, call in try await api.listCSIPlugins(call) },
         Route([.get], "csi/jobs", .namespace([[.listJobs]])) { api, call in try await api.listCSIPluginJobs(call) },
