@@ -161,7 +161,19 @@ struct ACLMatrixTests {
             "policy": ["Name": "extra", "Rules": "node { policy = \"read\" }"],
             "token": ["Name": "t", "Type": "client", "Policies": ["fixture"]],
             "namespace": ["Name": "staging"],
+            "volume": ["Volumes": [volume("vol2")]],
+            "prod-volume": ["Volumes": [volume("vol3", namespace: "prod")]],
+            "override-volume": ["Volumes": [volume("vol4")], "PolicyOverride": true],
+            "claim": ["AllocationID": "a1", "NodeID": "n1", "Claim": 0, "AccessMode": "multi-node-single-writer", "AttachmentMode": "file-system"],
         ]
+    }
+
+    static func volume(_ id: String, namespace: String? = nil) -> [String: Any] {
+        var volume: [String: Any] = [
+            "ID": id, "PluginID": "foo", "RequestedCapabilities": [["AccessMode": "multi-node-single-writer", "AttachmentMode": "file-system"]],
+        ]
+        if let namespace { volume["Namespace"] = namespace }
+        return volume
     }
 
     static func plainJob(_ id: String, volumes: [String: Any]? = nil) -> [String: Any] {
@@ -216,6 +228,10 @@ struct ACLFixture {
         _ = try await put("/v1/node/register", ["Node": Body.node("n0", controllers: [Body.controller("foo")])])
         _ = try await put("/v1/node/register", ["Node": Body.node("n1", nodes: [Body.nodePlugin("foo")])])
         _ = try await put("/v1/jobs", ["Job": Body.pluginJob("web", plugin: "foo", role: "node")])
+        _ = try await put("/v1/volumes", ["Volumes": [ACLMatrixTests.volume("vol")]])
+        _ = try await put(
+            "/v1/volume/csi/vol/claim",
+            ["AllocationID": "a0", "NodeID": "n1", "Claim": 1, "AccessMode": "multi-node-single-writer", "AttachmentMode": "file-system"])
         _ = try await put("/v1/acl/policy/fixture", ["Name": "fixture", "Rules": "node { policy = \"read\" }"])
         let token = try await put("/v1/acl/token", ["Name": "fixture-token", "Type": "client", "Policies": ["fixture"]]).object
         return ACLFixture(

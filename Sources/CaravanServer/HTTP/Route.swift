@@ -72,6 +72,8 @@ enum RouteRequirement: Sendable, Hashable, CustomStringConvertible {
     case management
     /// In the request's namespace: every group, each met by any one of its capabilities.
     case namespace([[NamespaceCapability]])
+    /// Every one of these.
+    indirect case all([RouteRequirement])
     /// Checked by the handler, because it depends on the body, the query or the object the path
     /// names; the texts are the requirements it checks (one of them, as the request says).
     case checkedByHandler([String])
@@ -87,6 +89,7 @@ enum RouteRequirement: Sendable, Hashable, CustomStringConvertible {
         case .operator(let level): return level == .read ? acl.allowsOperatorRead : acl.allowsOperatorWrite
         case .management: return acl.isManagement
         case .namespace(let groups): return groups.allSatisfy { acl.allowsAny(of: $0, inNamespace: namespace) }
+        case .all(let requirements): return requirements.allSatisfy { $0.allows(caller, inNamespace: namespace) == true }
         case .checkedByHandler: return nil
         }
     }
@@ -100,6 +103,7 @@ enum RouteRequirement: Sendable, Hashable, CustomStringConvertible {
         case .operator(let level): "operator:\(level)"
         case .management: "management"
         case .namespace(let groups): groups.map { $0.map { "ns:\($0.rawValue)" }.joined(separator: "|") }.joined(separator: "+")
+        case .all(let requirements): requirements.map(\.description).joined(separator: "+")
         case .checkedByHandler(let texts): texts.joined(separator: " or ")
         }
     }

@@ -54,7 +54,9 @@ extension CaravanAPI {
         Route([.get], "volumes/snapshot", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { _, _ in
             throw CaravanAPI.needsControllerPlugin
         },
-        Route([.put, .post, .delete], "volumes/snapshot", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
+        Route([.put, .post, .delete], "volumes/snapshot", .all([.plugin(.read), .namespace([[.csiWriteVolume]])])) { _, _ in
+            throw CaravanAPI.needsControllerPlugin
+        },
         Route([.get], "volume/csi/:", .namespace([[.csiReadVolume, .csiMountVolume, .readJob]])) { api, call in
             try await api.readVolume(id: call.parameters[0], call.request, call.query)
         },
@@ -64,14 +66,18 @@ extension CaravanAPI {
         Route([.delete], "volume/csi/:", .namespace([[.csiWriteVolume]])) { api, call in
             try await api.deregisterVolume(id: call.parameters[0], call.request, call.query)
         },
-        Route([.put], "volume/csi/:/claim", .checkedByHandler(["plugin:read+ns:csi-mount-volume"])) { api, call in
+        Route([.put], "volume/csi/:/claim", .all([.plugin(.read), .namespace([[.csiMountVolume]])])) { api, call in
             try await api.claimVolume(id: call.parameters[0], call.request, call.query)
         },
-        Route([.delete], "volume/csi/:/detach", .checkedByHandler(["plugin:read+ns:csi-mount-volume"])) { api, call in
+        Route([.delete], "volume/csi/:/detach", .all([.plugin(.read), .namespace([[.csiMountVolume]])])) { api, call in
             try await api.detachVolume(id: call.parameters[0], call.request, call.query)
         },
-        Route([.put], "volume/csi/:/create", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
-        Route([.delete], "volume/csi/:/delete", .namespace([[.csiWriteVolume]])) { _, _ in throw CaravanAPI.needsControllerPlugin },
+        Route([.put], "volume/csi/:/create", .all([.plugin(.read), .namespace([[.csiWriteVolume]])])) { _, _ in
+            throw CaravanAPI.needsControllerPlugin
+        },
+        Route([.delete], "volume/csi/:/delete", .all([.plugin(.read), .namespace([[.csiWriteVolume]])])) { _, _ in
+            throw CaravanAPI.needsControllerPlugin
+        },
         Route([.put, .delete], "volume/csi/:/:", .none) { _, _ in throw APIError.resourceNotFound },
         Route([], "volume/csi/:/:/**", .none) { _, _ in throw APIError.resourceNotFound },
 
