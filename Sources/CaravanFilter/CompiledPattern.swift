@@ -5,11 +5,9 @@
 /// `Regex` is not declared `Sendable`, but a compiled regex is an immutable value; the pattern is
 /// run once here so the standard library's lazily built matcher exists before the value is shared.
 struct CompiledPattern: @unchecked Sendable {
-    let source: String
     private let compiled: Result<Regex<AnyRegexOutput>, FilterEvaluationError>
 
     init(_ source: String) {
-        self.source = source
         do {
             let regex = try Regex(source).matchingSemantics(.unicodeScalar)
             _ = try regex.firstMatch(in: "")

@@ -1,6 +1,6 @@
 /// The parse tree of a filter expression, shaped like go-bexpr's grammar before it is compiled
 /// into a `Condition`.
-indirect enum FilterSyntax: Equatable {
+indirect enum FilterSyntax {
     case or([FilterSyntax])
     case and([FilterSyntax])
     case not(FilterSyntax)
@@ -9,7 +9,7 @@ indirect enum FilterSyntax: Equatable {
 }
 
 /// A path into the datum: `Meta.foo`, `Meta["key with spaces"]`, `Tags.0`, or the JSON pointer `"/Meta/foo"`.
-struct SelectorSyntax: Equatable, Sendable {
+struct SelectorSyntax: Sendable {
     enum Form: Equatable, Sendable {
         case dotted
         case pointer
@@ -34,7 +34,7 @@ enum MatchOperator: Equatable {
 }
 
 /// `selector operator value`, `value in selector` (stored as `selector contains value`), or `selector is empty`.
-struct MatchSyntax: Equatable {
+struct MatchSyntax {
     let selector: SelectorSyntax
     let op: MatchOperator
     /// The literal's raw text after unquoting; nil for the `is …` operators.
@@ -42,14 +42,14 @@ struct MatchSyntax: Equatable {
 }
 
 /// `any Selector as names { body }` or `all Selector as names { body }`.
-struct QuantifiedSyntax: Equatable {
+struct QuantifiedSyntax {
     enum Quantifier: Equatable, Sendable {
         case any, all
     }
 
     /// The names an iteration binds: one name (the element of a list, the key of a map), or an
     /// index or key name and a value name, either of which may be `_`.
-    enum Binding: Equatable, Sendable {
+    enum Binding: Sendable {
         case single(String)
         case index(String)
         case value(String)
