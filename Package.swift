@@ -36,6 +36,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanFilter",
+            dependencies: ["CaravanModel"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanHCL",
             swiftSettings: strict
         ),
@@ -167,6 +172,7 @@ let package = Package(
         ),
         .testTarget(name: "CaravanDurabilityTests", dependencies: ["CaravanDurability", "CaravanRaft", "CaravanStorage"], swiftSettings: strict),
         .testTarget(name: "CaravanACLTests", dependencies: ["CaravanACL", "CaravanHCL"], swiftSettings: strict),
+        .testTarget(name: "CaravanFilterTests", dependencies: ["CaravanFilter", "CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanHCLTests", dependencies: ["CaravanHCL"], swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
