@@ -98,6 +98,7 @@ let package = Package(
                 "CaravanCertificates",
                 "CaravanCore",
                 "CaravanDurability",
+                "CaravanFilter",
                 "CaravanModel",
                 "CaravanState",
                 "CaravanRaft",

@@ -7,6 +7,7 @@ extension HTTPField.Name {
     static let nomadIndex = HTTPField.Name("X-Nomad-Index")!
     static let nomadKnownLeader = HTTPField.Name("X-Nomad-KnownLeader")!
     static let nomadLastContact = HTTPField.Name("X-Nomad-LastContact")!
+    static let nomadNextToken = HTTPField.Name("X-Nomad-NextToken")!
 }
 
 /// Builders for the responses Caravan sends.
@@ -21,6 +22,13 @@ enum Responses {
 
     static func json(_ value: some JSONWritable, index: UInt64) -> Response {
         json(JSONWriter.encode(value), index: index)
+    }
+
+    /// A page of a list: `X-Nomad-NextToken` names the next page's first item, if there is one.
+    static func json(_ value: some JSONWritable, index: UInt64, nextToken: String?) -> Response {
+        var response = json(JSONWriter.encode(value), index: index)
+        if let nextToken { response.headers[.nomadNextToken] = nextToken }
+        return response
     }
 
     /// 200 with no body, as Nomad answers some writes and `GET /v1/plugins?type=<other>`.

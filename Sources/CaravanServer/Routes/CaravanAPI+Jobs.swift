@@ -23,12 +23,23 @@ extension CaravanAPI {
         let caller = try await caller(call)
         let requested = namespace(query)
         let prefix = query["prefix"] ?? ""
+        let selection = try ListSelection(query)
         return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = max(state.tableIndex(.jobs), state.tableIndex(.jobSummaries))
             return QueryAnswer(index: index, watch: [.table(.jobs), .table(.jobSummaries)]) {
                 let visible = requested == "*" ? caller.visibility(.listJobs) : nil
-                let bytes = lists.jobStubs(state, namespace: requested == "*" ? nil : requested, prefix: prefix, visible: visible)
-                return Responses.json(bytes, index: index)
+                let namespace = requested == "*" ? nil : requested
+                guard !selection.selectsEverything else {
+                    return Responses.json(lists.jobStubs(state, namespace: namespace, prefix: prefix, visible: visible), index: index)
+                }
+                do throws(APIError) {
+                    let jobs = state.jobs(namespace: namespace, prefix: prefix).filter { visible?($0.namespace) ?? true }
+                    let (page, next) = try selection.select(jobs, token: { "\($0.namespace).\($0.id)" }) { $0 }
+                    let stubs = page.map { JobListStub($0, summary: state.jobSummary(namespace: $0.namespace, id: $0.id)) }
+                    return Responses.json(stubs, index: index, nextToken: next)
+                } catch {
+                    return Responses.error(error)
+                }
             }
         }
     }

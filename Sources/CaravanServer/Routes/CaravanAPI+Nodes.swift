@@ -20,11 +20,17 @@ extension CaravanAPI {
     /// `GET /v1/nodes?prefix=`.
     func listNodes(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let prefix = query["prefix"] ?? ""
+        let selection = try ListSelection(query)
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
-                let bytes = lists.nodeStubs(state, prefix: prefix)
-                return Responses.json(bytes, index: index)
+                guard !selection.selectsEverything else { return Responses.json(lists.nodeStubs(state, prefix: prefix), index: index) }
+                do throws(APIError) {
+                    let (page, next) = try selection.select(state.nodes(prefix: prefix), token: \.id) { $0 }
+                    return Responses.json(page.map(NodeListStub.init), index: index, nextToken: next)
+                } catch {
+                    return Responses.error(error)
+                }
             }
         }
     }

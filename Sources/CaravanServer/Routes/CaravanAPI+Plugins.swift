@@ -7,12 +7,19 @@ extension CaravanAPI {
     func listPlugins(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let type = query["type"]
         let prefix = query["prefix"] ?? ""
+        let selection = try ListSelection(query)
         return try await blocking(request, query) { state in
             let index = state.tableIndex(.plugins)
             return QueryAnswer(index: index, watch: [.table(.plugins)]) {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
                 guard type == "csi" else { return Responses.empty(index: index) }
-                return Responses.json(lists.pluginStubs(state, prefix: prefix), index: index)
+                guard !selection.selectsEverything else { return Responses.json(lists.pluginStubs(state, prefix: prefix), index: index) }
+                do throws(APIError) {
+                    let (page, next) = try selection.select(state.pluginIDs(prefix: prefix), token: { $0 }) { state.plugin(id: $0)! }
+                    return Responses.json(page.compactMap { state.pluginSummary(id: $0).map(CSIPluginListStub.init) }, index: index, nextToken: next)
+                } catch {
+                    return Responses.error(error)
+                }
             }
         }
     }

@@ -41,10 +41,6 @@ struct VolumeClaimRequest: Decodable {
     }
 }
 
-extension HTTPField.Name {
-    static let nomadNextToken = HTTPField.Name("X-Nomad-NextToken")!
-}
-
 // Nomad's CSI volume routes, and the claim seam that stands for its clients' claim RPC.
 extension CaravanAPI {
     /// `GET /v1/volumes?type=csi`: no `type` answers `[]`, `host` (host volumes, which Caravan
@@ -61,7 +57,7 @@ extension CaravanAPI {
         let prefix = query["prefix"] ?? ""
         let pluginID = query["plugin_id"].flatMap { $0.isEmpty ? nil : $0 }
         let nodeID = query["node_id"].flatMap { $0.isEmpty ? nil : $0 }
-        let page = try Paging(query)
+        let selection = try ListSelection(query)
         return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = state.tableIndex(.volumes)
             return QueryAnswer(index: index, watch: [.table(.volumes)]) {
@@ -69,10 +65,14 @@ extension CaravanAPI {
                 let visible = caller.isManagement || requested != "*" ? nil : { (namespace: String) in caller.acl.allowsAny(of: readable, inNamespace: namespace) }
                 let volumes = state.volumes(namespace: requested == "*" ? nil : requested, prefix: prefix, pluginID: pluginID, nodeID: nodeID)
                     .filter { visible?($0.namespace) ?? true }
-                let (selected, next) = page.select(volumes) { VolumeKey(namespace: $0.namespace, id: $0.id).description }
-                var response = Responses.json(selected.map { state.view(of: $0).stub }, index: index)
-                if let next { response.headers[.nomadNextToken] = next }
-                return response
+                do throws(APIError) {
+                    let (selected, next) = try selection.select(volumes, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }) {
+                        state.view(of: $0)
+                    }
+                    return Responses.json(selected.map { state.view(of: $0).stub }, index: index, nextToken: next)
+                } catch {
+                    return Responses.error(error)
+                }
             }
         }
     }

@@ -1,0 +1,47 @@
+import CaravanFilter
+import CaravanModel
+
+/// What a list request selects beyond its own parameters: Nomad's `filter` expression (go-bexpr,
+/// evaluated against each object's full JSON form) and paging (``Paging``).
+struct ListSelection: Sendable {
+    let filter: FilterExpression?
+    let paging: Paging
+
+    init(_ query: QueryParameters) throws(APIError) {
+        paging = try Paging(query)
+        guard let text = query["filter"], !text.isEmpty else {
+            filter = nil
+            return
+        }
+        do {
+            filter = try FilterExpression(text)
+        } catch {
+            throw APIError.badRequest("failed to read filter expression: \(error)")
+        }
+    }
+
+    /// Whether the list is the whole selection: no filter and no paging.
+    var selectsEverything: Bool { filter == nil && paging.perPage == nil && paging.nextToken.isEmpty }
+
+    /// The page of `items` (sorted by `token`) that pass the filter, and the next page's token.
+    /// `datum` is an item's full JSON form, for the filter.
+    func select<Item>(_ items: [Item], token: (Item) -> String, datum: (Item) -> some JSONWritable) throws(APIError) -> (page: [Item], next: String?) {
+        guard let filter else { return paging.select(items, token: token) }
+        var passing: [Item] = []
+        for item in items {
+            if !paging.nextToken.isEmpty, token(item) < paging.nextToken { continue }
+            let matches: Bool
+            do {
+                matches = try filter.evaluate(try JSONValue(parsing: JSONWriter.encode(datum(item))))
+            } catch let error as FilterEvaluationError {
+                throw APIError.badRequest("failed to read result page: \(error)")
+            } catch {
+                throw APIError.internalError("failed to read result page: \(error)")
+            }
+            guard matches else { continue }
+            if let perPage = paging.perPage, passing.count == perPage { return (passing, token(item)) }
+            passing.append(item)
+        }
+        return (passing, nil)
+    }
+}
