@@ -197,6 +197,24 @@ struct VolumeStateTests {
         #expect(script.state.volume(namespace: "default", id: "vol")?.inUse == false)
     }
 
+    @Test("a node that goes down or is purged releases its claims: no call to it is needed, and no controller is required here")
+    func nodeLostReleasesClaims() {
+        var script = Self.scriptWithPlugin()
+        Self.register(Self.volume("v1"), Self.volume("v2"), in: &script)
+        Self.claim(Self.claim("a1", .write), volume: "v1", in: &script)
+        Self.claim(Self.claim("a2", .read, node: "n2", access: CSIAccessMode.multiNodeSingleWriter), volume: "v1", in: &script)
+        Self.claim(Self.claim("a3", .write, node: "n2"), volume: "v2", in: &script)
+        let down = script.setStatus("n1", "down")
+        #expect(down.changes.contains(.volume(VolumeKey(namespace: "default", id: "v1"))))
+        #expect(!down.changes.contains(.volume(VolumeKey(namespace: "default", id: "v2"))))
+        var v1 = script.state.volume(namespace: "default", id: "v1")!
+        #expect(v1.writeClaims.isEmpty && v1.readClaims["a2"] != nil && v1.modifyIndex == down.index)
+        script.purgeNode("n2")
+        v1 = script.state.volume(namespace: "default", id: "v1")!
+        #expect(!v1.inUse && script.state.volume(namespace: "default", id: "v2")?.inUse == false)
+        #expect(script.state.volumes(namespace: nil, nodeID: "n2").isEmpty)
+    }
+
     @Test("with a controller that attaches, a release waits for the controller's detach unless another claim keeps the volume on that node")
     func controllerDetach() {
         var script = Script()

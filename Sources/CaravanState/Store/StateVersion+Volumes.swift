@@ -140,7 +140,14 @@ extension StateVersion {
 
     /// The volume once every claim from node `nodeID` has started its release (`detach?node=`).
     public func checkDetach(namespace: String, volumeID: String, nodeID: String) throws(CSIVolumeError) -> CSIVolume {
-        guard var volume = volume(namespace: namespace, id: volumeID) else { throw .volumeNotFound(volumeID) }
+        guard let volume = volume(namespace: namespace, id: volumeID) else { throw .volumeNotFound(volumeID) }
+        return releasingClaims(of: volume, onNode: nodeID)
+    }
+
+    /// `volume` once every claim from node `nodeID` has started its release and gone as far as
+    /// it can without a plugin call.
+    func releasingClaims(of volume: CSIVolume, onNode nodeID: String) -> CSIVolume {
+        var volume = volume
         let onNode = volume.readClaims.merging(volume.writeClaims) { a, _ in a }.values.filter { $0.nodeID == nodeID }
         for claim in onNode.sorted(by: { $0.allocationID < $1.allocationID }) {
             var release = volume.pastClaims[claim.allocationID] ?? claim

@@ -61,6 +61,19 @@ extension Transaction {
         }
     }
 
+    /// A node went down or away: its allocations are lost (Nomad), so every claim from it starts
+    /// its release, which needs no call to the node.
+    mutating func releaseClaims(onNode nodeID: String, time: Int64) {
+        for key in (state.volumesClaimedOnNode[nodeID] ?? []).sorted() {
+            guard let volume = state.volumes[key] else { continue }
+            var released = state.releasingClaims(of: volume, onNode: nodeID)
+            guard released != volume else { continue }
+            released.modifyIndex = index
+            released.modifyTime = time
+            store(released)
+        }
+    }
+
     /// Stores `volume`, keeping the claims-by-node index current.
     private mutating func store(_ volume: CSIVolume) {
         let key = VolumeKey(namespace: volume.namespace, id: volume.id)

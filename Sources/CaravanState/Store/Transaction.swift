@@ -216,6 +216,7 @@ struct Transaction {
         state.nodes[node.id] = ImmutableBox(node)
         changes.insert(.node(node.id))
         adjustSchedulable(before: previous.schedulableDatacenter, after: node.schedulableDatacenter, time: update.time)
+        if node.status == "down" { releaseClaims(onNode: node.id, time: update.time) }
         return .success(.nodeUpdated(nodeModifyIndex: index))
     }
 
@@ -229,6 +230,7 @@ struct Transaction {
             previousNodes: previous.csiNodePlugins, time: deregistration.time
         )
         adjustSchedulable(before: previous.schedulableDatacenter, after: nil, time: deregistration.time)
+        releaseClaims(onNode: previous.id, time: deregistration.time)
         return .success(.nodeDeregistered)
     }
 
