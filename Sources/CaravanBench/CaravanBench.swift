@@ -8,7 +8,7 @@ struct CaravanBench: AsyncParsableCommand {
         abstract: "Caravan's benchmarks (run a release build).",
         subcommands: [
             FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, StorageCodecBenchmark.self, SnapshotBenchmark.self,
-            ReplayBenchmark.self, AllBenchmarks.self,
+            ReplayBenchmark.self, VolumeClaimBenchmark.self, VolumeListBenchmark.self, AllBenchmarks.self,
             BareLongPollServer.self,
         ]
     )
@@ -34,5 +34,9 @@ struct AllBenchmarks: AsyncParsableCommand {
         let parked = small ? ["--queries", "50", "--port", String(port)] : ["--port", String(port)]
         try await ParkedQueriesBenchmark.parse(parked).run()
         try await ParkedQueriesBenchmark.parse(parked + ["--peer", "bare"]).run()
+        try await ParkedQueriesBenchmark.parse(parked + ["--target", "volume"]).run()
+        try VolumeClaimBenchmark.parse(small ? ["--nodes", "50", "--volumes", "500", "--rounds", "1"] : []).run()
+        let listPort = String(port + 1)
+        try await VolumeListBenchmark.parse(small ? ["--volumes", "2000", "--pages", "3", "--port", listPort] : ["--port", listPort]).run()
     }
 }

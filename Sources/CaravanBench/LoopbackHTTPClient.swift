@@ -23,6 +23,15 @@ final class LoopbackHTTPClient: Sendable {
         var status: Int
         var finished: ContinuousClock.Instant
         var body: String
+        /// The status line and headers (kept with the body).
+        var head = ""
+
+        /// The value of the header `name` (case-insensitive), if the head was kept and has it.
+        func header(_ name: String) -> String? {
+            let prefix = name.lowercased() + ":"
+            let line = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix(prefix) }
+            return line.map { $0.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+        }
     }
 
     /// Opens a connection and sends `GET path`; the future completes when the response is in.
@@ -130,7 +139,8 @@ private final class ResponseCollector: ChannelInboundHandler {
             var status = 0
             for position in 9..<min(12, count) { status = status * 10 + Int(bytes[position]) - 48 }
             let body = keepBody ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headEnd...]), as: UTF8.self) : ""
-            return .init(status: status, finished: .now, body: body)
+            let head = keepBody ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<headEnd]), as: UTF8.self) : ""
+            return .init(status: status, finished: .now, body: body, head: head)
         }
     }
 

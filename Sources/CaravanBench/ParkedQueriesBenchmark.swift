@@ -26,6 +26,12 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
     var bodyBytes = 1_900
     @Flag(help: "Open the connections without sending requests: the server's memory per idle connection.")
     var idle = false
+    @Option(help: "With --peer caravan: what the queries read, plugin (GET /v1/plugin/csi/:id) or volume (GET /v1/volume/csi/:id, woken by its plugin's health).")
+    var target = Target.plugin
+
+    enum Target: String, ExpressibleByArgument {
+        case plugin, volume
+    }
 
     func run() async throws {
         FileDescriptorLimit.raiseToHardLimit()
@@ -53,9 +59,20 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             let register = try await client.put("/v1/node/register", body: Self.registerBody(Workload.node(0, plugin: "bench"))).get()
             precondition(register.status == 200, "registration failed: \(register.body)")
             let reply = try JSONSerialization.jsonObject(with: Data(register.body.utf8)) as? [String: Any]
-            let index = reply?["Index"] as? Int ?? 0
+            var index = reply?["Index"] as? Int ?? 0
             waitPath = "/v1/plugin/csi/bench?index=\(index)&wait=300s"
             readPath = "/v1/plugin/csi/bench"
+            if target == .volume {
+                var json = JSONWriter()
+                json.beginObject()
+                json.field("Volumes", [RegisteredVolume(volume: Workload.volume(0, plugin: "bench"))])
+                json.endObject()
+                let registered = try await client.put("/v1/volumes", body: json.bytes).get()
+                precondition(registered.status == 200, "volume registration failed: \(registered.body)")
+                index = (try JSONSerialization.jsonObject(with: Data(registered.body.utf8)) as? [String: Any])?["Index"] as? Int ?? 0
+                readPath = "/v1/volume/csi/\(Workload.volume(0, plugin: "bench").id)"
+                waitPath = readPath + "?index=\(index)&wait=300s"
+            }
         }
         let before = try Self.residentKilobytes(pid: server.processIdentifier)
 

@@ -86,3 +86,15 @@ func measure(_ body: () throws -> Void) rethrows -> Double {
 func format(_ value: Double) -> String {
     value >= 100 ? String(Int(value.rounded())) : String(Double(Int(value * 100)) / 100)
 }
+
+extension Workload {
+    /// A volume on `plugin` that any number of allocations may read and write.
+    static func volume(_ number: Int, plugin: String) -> CSIVolume {
+        CSIVolume(
+            id: "vol-\(String(number + 1_000_000).dropFirst())", namespace: "default", name: "db-\(number % 100)", externalID: "vol-0\(number)",
+            pluginID: plugin,
+            requestedCapabilities: [CSIVolumeCapability(accessMode: CSIAccessMode.multiNodeMultiWriter, attachmentMode: CSIAttachmentMode.fileSystem)],
+            mountOptions: CSIMountOptions(fsType: "ext4", mountFlags: ["noatime"]), parameters: ["type": "gp3"],
+            requestedCapacityMin: 10 << 30)
+    }
+}

@@ -12,10 +12,13 @@ struct BenchmarkQuickModeTests {
         let binary = AgentProcess.binary.deletingLastPathComponent().appendingPathComponent("caravan-bench")
         let run = try await AgentProcess.run(["all", "--quick", "--port", String(ClusterProcesses.freePort())], binary: binary)
         #expect(run.status == 0, "\(run.output)")
-        for benchmark in ["fsm-apply", "encode-list", "snapshot", "replay", "parked-queries (caravan)", "parked-queries (bare)"] {
+        for benchmark in [
+            "fsm-apply", "encode-list", "snapshot", "replay", "parked-queries (caravan)", "parked-queries (bare)", "GET /v1/volume/csi/",
+            "volume-claims", "volume-list", "filter 1 in 100 passes",
+        ] {
             #expect(run.output.contains(benchmark), "\(benchmark) ran")
         }
-        #expect(run.output.components(separatedBy: "responses 200: 50/50").count == 3, "both parked-query runs woke every query")
+        #expect(run.output.components(separatedBy: "responses 200: 50/50").count == 4, "the three parked-query runs woke every query")
     }
 
     @Test(
