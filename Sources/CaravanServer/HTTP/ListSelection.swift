@@ -1,5 +1,6 @@
 import CaravanFilter
 import CaravanModel
+import Hummingbird
 
 /// What a list request selects beyond its own parameters: Nomad's `filter` expression (go-bexpr,
 /// evaluated against each object's full JSON form) and paging (``Paging``).
@@ -43,5 +44,18 @@ struct ListSelection: Sendable {
             passing.append(item)
         }
         return (passing, nil)
+    }
+
+    /// The answer to a list: the page of `items` that passes the filter, each written as `entry`,
+    /// with `X-Nomad-NextToken` when entries are left; or the filter's error.
+    func answer<Item, Entry: JSONWritable>(
+        _ items: [Item], index: UInt64, token: (Item) -> String, datum: (Item) -> some JSONWritable, entry: (Item) -> Entry
+    ) -> Response {
+        do throws(APIError) {
+            let (page, next) = try select(items, token: token, datum: datum)
+            return Responses.json(page.map(entry), index: index, nextToken: next)
+        } catch {
+            return Responses.error(error)
+        }
     }
 }

@@ -32,13 +32,9 @@ extension CaravanAPI {
                 guard !selection.selectsEverything else {
                     return Responses.json(lists.jobStubs(state, namespace: namespace, prefix: prefix, visible: visible), index: index)
                 }
-                do throws(APIError) {
-                    let jobs = state.jobs(namespace: namespace, prefix: prefix).filter { visible?($0.namespace) ?? true }
-                    let (page, next) = try selection.select(jobs, token: { "\($0.namespace).\($0.id)" }) { $0 }
-                    let stubs = page.map { JobListStub($0, summary: state.jobSummary(namespace: $0.namespace, id: $0.id)) }
-                    return Responses.json(stubs, index: index, nextToken: next)
-                } catch {
-                    return Responses.error(error)
+                let jobs = state.jobs(namespace: namespace, prefix: prefix).filter { visible?($0.namespace) ?? true }
+                return selection.answer(jobs, index: index, token: { "\($0.namespace).\($0.id)" }, datum: { $0 }) {
+                    JobListStub($0, summary: state.jobSummary(namespace: $0.namespace, id: $0.id))
                 }
             }
         }

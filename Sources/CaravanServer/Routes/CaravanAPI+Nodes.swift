@@ -25,12 +25,7 @@ extension CaravanAPI {
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
                 guard !selection.selectsEverything else { return Responses.json(lists.nodeStubs(state, prefix: prefix), index: index) }
-                do throws(APIError) {
-                    let (page, next) = try selection.select(state.nodes(prefix: prefix), token: \.id) { $0 }
-                    return Responses.json(page.map(NodeListStub.init), index: index, nextToken: next)
-                } catch {
-                    return Responses.error(error)
-                }
+                return selection.answer(state.nodes(prefix: prefix), index: index, token: \.id, datum: { $0 }, entry: NodeListStub.init)
             }
         }
     }

@@ -14,11 +14,8 @@ extension CaravanAPI {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
                 guard type == "csi" else { return Responses.empty(index: index) }
                 guard !selection.selectsEverything else { return Responses.json(lists.pluginStubs(state, prefix: prefix), index: index) }
-                do throws(APIError) {
-                    let (page, next) = try selection.select(state.pluginIDs(prefix: prefix), token: { $0 }) { state.plugin(id: $0)! }
-                    return Responses.json(page.compactMap { state.pluginSummary(id: $0).map(CSIPluginListStub.init) }, index: index, nextToken: next)
-                } catch {
-                    return Responses.error(error)
+                return selection.answer(state.pluginIDs(prefix: prefix), index: index, token: { $0 }, datum: { state.plugin(id: $0)! }) {
+                    CSIPluginListStub(state.pluginSummary(id: $0)!)
                 }
             }
         }

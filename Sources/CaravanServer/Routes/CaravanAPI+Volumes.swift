@@ -65,13 +65,8 @@ extension CaravanAPI {
                 let visible = caller.isManagement || requested != "*" ? nil : { (namespace: String) in caller.acl.allowsAny(of: readable, inNamespace: namespace) }
                 let volumes = state.volumes(namespace: requested == "*" ? nil : requested, prefix: prefix, pluginID: pluginID, nodeID: nodeID)
                     .filter { visible?($0.namespace) ?? true }
-                do throws(APIError) {
-                    let (selected, next) = try selection.select(volumes, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }) {
-                        state.view(of: $0)
-                    }
-                    return Responses.json(selected.map { state.view(of: $0).stub }, index: index, nextToken: next)
-                } catch {
-                    return Responses.error(error)
+                return selection.answer(volumes, index: index, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }, datum: state.view) {
+                    state.view(of: $0).stub
                 }
             }
         }
