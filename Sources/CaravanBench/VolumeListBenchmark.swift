@@ -53,7 +53,9 @@ struct VolumeListBenchmark: AsyncParsableCommand {
             var token = ""
             var elapsed = 0.0
             var returned = 0
+            var fetched = 0
             for _ in 0..<pages {
+                fetched += 1
                 var path = "/v1/volumes?type=csi&per_page=\(perPage)"
                 if !filter.isEmpty { path += "&filter=\(encoded)" }
                 if !token.isEmpty { path += "&next_token=\(token)" }
@@ -65,7 +67,7 @@ struct VolumeListBenchmark: AsyncParsableCommand {
                 token = page.header("X-Nomad-NextToken") ?? ""
                 if token.isEmpty { break }
             }
-            print("  \(name): \(format(elapsed * 1000 / Double(pages))) ms per page (\(returned) volumes in \(pages) pages)")
+            print("  \(name): \(format(elapsed * 1000 / Double(fetched))) ms per page (\(returned) volumes in \(fetched) pages)")
         }
         try await client.shutdown()
     }

@@ -5,6 +5,7 @@ import Synchronization
 /// Encodes the list responses, reusing each entry's bytes until its object changes.
 public final class ListEncoder: Sendable {
     private let sortedPluginIDs = Mutex<(version: UInt64, ids: [String])?>(nil)
+    private let sortedVolumeKeys = Mutex<(version: UInt64, keys: [VolumeKey])?>(nil)
     private let pluginStubs = EncodedViewCache()
     private let pluginListViews = EncodedViewCache()
     private let jobStubs = EncodedViewCache()
@@ -20,6 +21,16 @@ public final class ListEncoder: Sendable {
             if (cached?.version ?? 0) <= state.pluginSetIndex { cached = (state.pluginSetIndex, ids) }
         }
         return ids
+    }
+
+    /// Every volume's key, sorted; re-sorted only when a volume was created or deleted.
+    public func volumeKeys(_ state: StateVersion) -> [VolumeKey] {
+        if let cached = sortedVolumeKeys.withLock({ $0 }), cached.version == state.volumeSetIndex { return cached.keys }
+        let keys = state.sortedVolumeKeys()
+        sortedVolumeKeys.withLock { cached in
+            if (cached?.version ?? 0) <= state.volumeSetIndex { cached = (state.volumeSetIndex, keys) }
+        }
+        return keys
     }
 
     /// `GET /v1/plugins?type=csi`: Nomad's plugin list stubs.

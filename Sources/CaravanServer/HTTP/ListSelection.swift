@@ -25,21 +25,26 @@ struct ListSelection: Sendable {
     var selectsEverything: Bool { filter == nil && paging.perPage == nil && paging.nextToken.isEmpty }
 
     /// The page of `items` (sorted by `token`) that pass the filter, and the next page's token.
-    /// `datum` is an item's full JSON form, for the filter.
-    func select<Item>(_ items: [Item], token: (Item) -> String, datum: (Item) -> some JSONWritable) throws(APIError) -> (page: [Item], next: String?) {
-        guard let filter else { return paging.select(items, token: token) }
+    /// `datum` is an item's full JSON form, for the filter. Items before `next_token` are skipped
+    /// unless `startsAtToken` says the sequence already starts there. Reads only as far as the
+    /// page and the first item after it.
+    func select<Item>(
+        _ items: some Sequence<Item>, token: (Item) -> String, datum: (Item) -> some JSONWritable, startsAtToken: Bool = false
+    ) throws(APIError) -> (page: [Item], next: String?) {
         var passing: [Item] = []
         for item in items {
-            if !paging.nextToken.isEmpty, token(item) < paging.nextToken { continue }
-            let matches: Bool
-            do {
-                matches = try filter.evaluate(try JSONValue(parsing: JSONWriter.encode(datum(item))))
-            } catch let error as FilterEvaluationError {
-                throw APIError.badRequest("failed to read result page: \(error)")
-            } catch {
-                throw APIError.internalError("failed to read result page: \(error)")
+            if !startsAtToken, !paging.nextToken.isEmpty, token(item) < paging.nextToken { continue }
+            if let filter {
+                let matches: Bool
+                do {
+                    matches = try filter.evaluate(try JSONValue(parsing: JSONWriter.encode(datum(item))))
+                } catch let error as FilterEvaluationError {
+                    throw APIError.badRequest("failed to read result page: \(error)")
+                } catch {
+                    throw APIError.internalError("failed to read result page: \(error)")
+                }
+                guard matches else { continue }
             }
-            guard matches else { continue }
             if let perPage = paging.perPage, passing.count == perPage { return (passing, token(item)) }
             passing.append(item)
         }
@@ -49,10 +54,11 @@ struct ListSelection: Sendable {
     /// The answer to a list: the page of `items` that passes the filter, each written as `entry`,
     /// with `X-Nomad-NextToken` when entries are left; or the filter's error.
     func answer<Item, Entry: JSONWritable>(
-        _ items: [Item], index: UInt64, token: (Item) -> String, datum: (Item) -> some JSONWritable, entry: (Item) -> Entry
+        _ items: some Sequence<Item>, index: UInt64, token: (Item) -> String, datum: (Item) -> some JSONWritable,
+        startsAtToken: Bool = false, entry: (Item) -> Entry
     ) -> Response {
         do throws(APIError) {
-            let (page, next) = try select(items, token: token, datum: datum)
+            let (page, next) = try select(items, token: token, datum: datum, startsAtToken: startsAtToken)
             return Responses.json(page.map(entry), index: index, nextToken: next)
         } catch {
             return Responses.error(error)

@@ -11,11 +11,4 @@ struct Paging: Sendable {
         }
         nextToken = query["next_token"] ?? ""
     }
-
-    /// The page of `items` (sorted by `token`), and the next page's token if there is one.
-    func select<Item>(_ items: [Item], token: (Item) -> String) -> (page: [Item], next: String?) {
-        let start = nextToken.isEmpty ? items.startIndex : (items.firstIndex { token($0) >= nextToken } ?? items.endIndex)
-        guard let perPage, items.endIndex - start > perPage else { return (Array(items[start...]), nil) }
-        return (Array(items[start..<(start + perPage)]), token(items[start + perPage]))
-    }
 }

@@ -63,11 +63,25 @@ extension CaravanAPI {
             return QueryAnswer(index: index, watch: [.table(.volumes)]) {
                 let readable: [NamespaceCapability] = [.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]
                 let visible = caller.isManagement || requested != "*" ? nil : { (namespace: String) in caller.acl.allowsAny(of: readable, inNamespace: namespace) }
-                let volumes = state.volumes(namespace: requested == "*" ? nil : requested, prefix: prefix, pluginID: pluginID, nodeID: nodeID)
-                    .filter { visible?($0.namespace) ?? true }
-                return selection.answer(volumes, index: index, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }, datum: state.view) {
-                    state.view(of: $0).stub
+                let namespace = requested == "*" ? nil : requested
+                // Sorted keys, from the first at or past both the namespace and prefix asked for
+                // and the page's token (`<namespace>.<id>`; a namespace has no dot).
+                let keys = nodeID.map(state.volumeKeysClaimed(onNode:)) ?? lists.volumeKeys(state)
+                var start = VolumeKey(namespace: namespace ?? "", id: namespace == nil ? "" : prefix)
+                if let dot = selection.paging.nextToken.firstIndex(of: ".") {
+                    let token = selection.paging.nextToken
+                    start = max(start, VolumeKey(namespace: String(token[..<dot]), id: String(token[token.index(after: dot)...])))
                 }
+                let first = keys.firstIndex(atOrAfter: start)
+                let volumes = keys[first...].lazy
+                    .prefix { namespace == nil || $0.namespace == namespace }
+                    .filter { $0.id.hasPrefix(prefix) && (visible?($0.namespace) ?? true) }
+                    .compactMap { state.volume($0) }
+                    .filter { pluginID == nil || $0.pluginID == pluginID }
+                return selection.answer(
+                    volumes, index: index, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }, datum: state.view,
+                    startsAtToken: true
+                ) { state.view(of: $0).stub }
             }
         }
     }
@@ -177,5 +191,18 @@ struct VolumeWriteReply: JSONWritable {
         json.field("KnownLeader", true)
         json.field("NextToken", "")
         json.endObject()
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The position of the first element at or after `value` in this sorted array (binary search).
+    func firstIndex(atOrAfter value: Element) -> Int {
+        var low = startIndex
+        var high = endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if self[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

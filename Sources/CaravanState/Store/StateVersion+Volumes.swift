@@ -27,6 +27,14 @@ extension StateVersion {
 
     public var volumeCount: Int { volumes.count }
 
+    public func volume(_ key: VolumeKey) -> CSIVolume? { volumes[key] }
+
+    /// Every volume's key, sorted by (namespace, ID).
+    public func sortedVolumeKeys() -> [VolumeKey] { volumes.keys.sorted() }
+
+    /// The keys of the volumes with a claim from node `nodeID`, sorted.
+    public func volumeKeysClaimed(onNode nodeID: String) -> [VolumeKey] { (volumesClaimedOnNode[nodeID] ?? []).sorted() }
+
     /// The volumes a list selects, sorted by (namespace, ID): in `namespace` (`nil`: every
     /// namespace) whose ID starts with `prefix`, of plugin `pluginID` and claimed from node
     /// `nodeID` when those are given.

@@ -34,6 +34,9 @@ public struct StateVersion: Sendable {
     var volumes: TreeDictionary<VolumeKey, CSIVolume> = [:]
     /// Derived: node ID → the volumes with a claim (live or being released) from that node.
     var volumesClaimedOnNode: TreeDictionary<String, Set<VolumeKey>> = [:]
+    /// Derived: an index at or after the entry that last created or deleted a volume (a restored
+    /// state starts at its own index). Sorted volume key lists stay valid while it does not move.
+    public internal(set) var volumeSetIndex: UInt64 = 0
 
     public init() {}
 
@@ -51,6 +54,7 @@ public struct StateVersion: Sendable {
         }
         systemPluginJobs = Set(jobs.lazy.filter { Self.isSystemPluginJob($0.value) }.map(\.key))
         volumesClaimedOnNode = [:]
+        volumeSetIndex = index
         for (key, volume) in volumes {
             for node in volume.claimingNodes { volumesClaimedOnNode[node, default: []].insert(key) }
         }

@@ -77,14 +77,16 @@ extension Transaction {
     /// Stores `volume`, keeping the claims-by-node index current.
     private mutating func store(_ volume: CSIVolume) {
         let key = VolumeKey(namespace: volume.namespace, id: volume.id)
-        let before = state.volumes[key]?.claimingNodes ?? []
-        state.volumes[key] = volume
+        let previous = state.volumes.updateValue(volume, forKey: key)
+        if previous == nil { state.volumeSetIndex = index }
+        let before = previous?.claimingNodes ?? []
         updateClaimIndex(key, before: before, after: volume.claimingNodes)
         changes.insert(.volume(key))
     }
 
     private mutating func remove(_ key: VolumeKey) {
         guard let volume = state.volumes.removeValue(forKey: key) else { return }
+        state.volumeSetIndex = index
         updateClaimIndex(key, before: volume.claimingNodes, after: [])
         changes.insert(.volume(key))
     }
