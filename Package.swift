@@ -199,7 +199,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CaravanStateTests",
-            dependencies: ["CaravanState", "CaravanModel", "CaravanTestSupport"],
+            dependencies: [
+                "CaravanState", "CaravanModel", "CaravanTestSupport", .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
             resources: [],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import CaravanModel
 import CaravanTestSupport
+import HashTreeCollections
 import Testing
 
 @testable import CaravanState
@@ -166,6 +167,24 @@ struct VolumeStateTests {
         #expect(script.state.volume(namespace: "default", id: "v2")?.writeClaims["a"]?.externalNodeID == "ext-foo")
         #expect(Self.failure(Self.claim(Self.claim("b", .read), volume: "v2", in: &script)) == nil, "the same volume again is within MaxVolumes")
         #expect(Self.failure(Self.claim(Self.claim("c", .write), volume: "v3", in: &script))?.hasSuffix("maximum volumes for plugin foo") == true)
+    }
+
+    @Test("a volume holds at most CSIVolume.maximumClaims claims; the next new claim is refused, a known one still changes")
+    func claimBound() {
+        let script = Self.scriptWithPlugin()
+        var volume = Self.volume("vol", capabilities: [CSIVolumeCapability(accessMode: CSIAccessMode.multiNodeMultiWriter, attachmentMode: CSIAttachmentMode.fileSystem)])
+        for number in 0..<CSIVolume.maximumClaims {
+            volume.readClaims["a\(number)"] = CSIVolumeClaim(allocationID: "a\(number)", nodeID: "n1", mode: .read)
+        }
+        volume.accessMode = CSIAccessMode.multiNodeMultiWriter
+        volume.attachmentMode = CSIAttachmentMode.fileSystem
+        var state = script.state
+        state.volumes[VolumeKey(namespace: "default", id: "vol")] = volume
+        #expect(throws: CSIVolumeError.tooManyClaims(volumeID: "vol", limit: CSIVolume.maximumClaims)) {
+            try state.checkClaim(Self.claim("new", .read, access: CSIAccessMode.multiNodeMultiWriter), namespace: "default", volumeID: "vol")
+        }
+        let released = try? state.checkClaim(Self.claim("a1", .read, state: .readyToFree), namespace: "default", volumeID: "vol")
+        #expect(released?.readClaims.count == CSIVolume.maximumClaims - 1)
     }
 
     @Test("detach by node takes a claim from taken to freed: the node's detach is reported, then no controller call is needed")

@@ -82,6 +82,10 @@ public struct CSIVolume: Sendable, Hashable {
         self.modifyTime = modifyTime
     }
 
+    /// The most claims (live and being released) one volume holds: every claim rewrites the
+    /// volume, so an unbounded count would make each claim cost more than the last.
+    public static let maximumClaims = 10_000
+
     /// Whether an allocation holds a claim (Nomad's "in use": `ReadAllocs` or `WriteAllocs` not
     /// empty, claims being released included).
     public var inUse: Bool { !readClaims.isEmpty || !writeClaims.isEmpty }

@@ -18,6 +18,7 @@ public enum CSIVolumeError: Error, Sendable, Hashable, CustomStringConvertible {
     case noHealthyNodePlugin(nodeID: String, pluginID: String)
     case nodeMaxVolumes(nodeID: String, pluginID: String)
     case topologyMismatch(nodeID: String)
+    case tooManyClaims(volumeID: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +39,7 @@ public enum CSIVolumeError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noHealthyNodePlugin(let nodeID, let pluginID): "node \(nodeID) has no healthy node plugin \(pluginID)"
         case .nodeMaxVolumes(let nodeID, let pluginID): "node \(nodeID) has reached its maximum volumes for plugin \(pluginID)"
         case .topologyMismatch(let nodeID): "node \(nodeID) is outside the volume's topologies"
+        case .tooManyClaims(let volumeID, let limit): "volume \(volumeID) already holds \(limit) claims, the most Caravan keeps on one volume"
         }
     }
 }

@@ -95,6 +95,9 @@ extension StateVersion {
         let isNew = claim.state == .taken && claim.mode != .garbageCollection
             && volume.readClaims[claim.allocationID] == nil && volume.writeClaims[claim.allocationID] == nil
         if isNew {
+            guard volume.readClaims.count + volume.writeClaims.count + volume.pastClaims.count < CSIVolume.maximumClaims else {
+                throw .tooManyClaims(volumeID: volumeID, limit: CSIVolume.maximumClaims)
+            }
             guard let node = node(id: claim.nodeID) else { throw .nodeNotFound(claim.nodeID) }
             guard let fingerprint = node.csiNodePlugins[volume.pluginID], fingerprint.healthy else {
                 throw .noHealthyNodePlugin(nodeID: claim.nodeID, pluginID: volume.pluginID)
