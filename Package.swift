@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "CaravanCoreTests", dependencies: ["CaravanCore", "CaravanAdmission", "CaravanDurability", "CaravanRaft"], swiftSettings: strict),
         .testTarget(
-            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanState", "CaravanStorage"], swiftSettings: strict),
+            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanModel", "CaravanState", "CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],

@@ -1,3 +1,5 @@
+import CaravanState
+
 /// A simulated user that registers client nodes (each write carrying a unique value, the
 /// node's plugin health flapping) and submits plugin jobs, through whichever server leads.
 struct WritingClient {
@@ -49,7 +51,7 @@ struct LongPollClient {
 
     enum Phase {
         case idle(until: UInt64)
-        /// Parked on the server's watch table, asking for an index past `asked`.
-        case parked(asked: UInt64, deadline: UInt64)
+        /// Parked on the server's watch table on `keys`, asking for an index past `asked`.
+        case parked(asked: UInt64, deadline: UInt64, keys: [WatchKey])
     }
 }

@@ -68,6 +68,8 @@ struct SimulatedCluster {
     private var writers: [WritingClient] = []
     private var readers: [ReadingClient] = []
     private var watchers: [LongPollClient] = []
+    /// The volume users and their checkers (``SimulationOptions/volumes``).
+    private var volumes: VolumeUsers?
     private(set) var history: [Operation] = []
     /// Orders every client call and answer.
     private var clock: UInt64 = 0
@@ -110,7 +112,6 @@ struct SimulatedCluster {
         keys = max(16, options.clients / 2)
         adminWrites = options.adminWrites
         let queries: [WatchQuery] = [.nodes, .plugins, .plugin(Workload.plugin)] + (0..<keys).map { .node(Workload.nodeID($0)) }
-        committed = CommittedHistory(queries: queries, keepsLog: options.recordsLog)
         let clients = max(3, options.clients)
         for number in 0..<clients {
             let server = random.below(servers.count)
@@ -120,7 +121,19 @@ struct SimulatedCluster {
             default: watchers.append(LongPollClient(server: server, query: queries[random.below(queries.count)]))
             }
         }
-        report.clients = clients
+        var volumeQueries: [WatchQuery] = []
+        if options.volumes {
+            // A volume user per eight clients (at least two), and as many long-poll clients on volumes.
+            let users = max(2, clients / 8)
+            var volumes = VolumeUsers(seed: options.seed, count: users, servers: servers.count)
+            volumeQueries = volumes.drawQueries(users)
+            for query in volumeQueries { watchers.append(LongPollClient(server: volumes.drawServer(servers.count), query: query)) }
+            self.volumes = volumes
+            report.clients = clients + 2 * users
+        } else {
+            report.clients = clients
+        }
+        committed = CommittedHistory(queries: queries + volumeQueries, keepsLog: options.recordsLog)
     }
 
     private var serverCount: Int { servers.count }
@@ -157,6 +170,8 @@ struct SimulatedCluster {
         try runWriters()
         runReaders()
         try runWatchers()
+        let (tick, wallTime, startsOperations) = (now, time, clientsStartOperations)
+        volumes?.run(servers: &servers, now: tick, time: wallTime, startsOperations: startsOperations, trace: &trace)
         for index in servers.indices { try processReady(index) }
         report.checks.count("bounded traffic")
         guard network.inFlightCount <= Self.maximumInFlight else {
@@ -173,19 +188,28 @@ struct SimulatedCluster {
         if let configuration = output.bootstrap { trace.record("\(id) founds the cluster of \(configuration.voters)") }
         if let restored = output.restored {
             trace.record("\(id) installs the snapshot at \(restored.index)")
+            try volumes?.replicaRestored(restored)
             try wakeWatchersAfterRestore(at: index)
         }
         let (queries, known) = (committed.queries, committed.index)
-        for (entry, _, _) in output.applied { try safety.applied(entry, by: id, in: servers[index].raft.term) }
+        for (entry, applied, state) in output.applied {
+            try safety.applied(entry, by: id, in: servers[index].raft.term)
+            try volumes?.replicaApplied(applied, state: state)
+        }
         for (entry, applied, state) in output.applied where entry.index > known {
             committed.record(entry, answers: CommittedHistory.answers(of: queries, changedBy: applied.changes, in: state))
+            try volumes?.committed(applied, state: state)
             if let lastIndex = outage?.lastIndex, entry.index > lastIndex, entry.kind == .command { outage?.committedSince = true }
         }
         for (entry, applied, _) in output.applied {
             trace.record("\(id) applies \(entry.index)/\(entry.term) \(entry.kind)")
             try wakeWatchers(at: index, applied: applied)
         }
-        for (token, result) in output.proposals { try completeWrite(at: index, token: token, result: result) }
+        for (token, result) in output.proposals {
+            try completeWrite(at: index, token: token, result: result)
+            try volumes?.complete(
+                server: index, token: token, result: result, stateAt: { at in output.applied.first { $0.entry.index == at }?.state }, trace: &trace)
+        }
         for (frame, peer) in processed.frames {
             guard let to = servers.first(where: { $0.address == peer.raftAddress })?.id else { continue }
             network.send(Envelope(frame: frame, from: id, to: to), now: now, random: &random)
@@ -348,6 +372,7 @@ struct SimulatedCluster {
         restartAt[index] = now + 1 + UInt64(random.below(ticks))
         trace.record("\(servers[index].id) crashes")
         for writer in writers.indices where writers[writer].pending?.server == index { writers[writer].pending = nil }
+        volumes?.serverCrashed(index)
         for reader in readers.indices where readers[reader].server == index { readers[reader].pending = nil }
         for watcher in dropped { watchers[watcher].phase = .idle(until: now + 1) }
         for watcher in watchers.indices where watchers[watcher].server == index { watchers[watcher].wasReset = true }
@@ -523,7 +548,7 @@ struct SimulatedCluster {
                     continue
                 }
                 try ask(number)
-            case .parked(_, let deadline):
+            case .parked(_, let deadline, _):
                 let server = watchers[number].server
                 guard now >= deadline, servers[server].isRunning else { continue }
                 _ = servers[server].watches.unpark(UInt64(number))
@@ -539,33 +564,35 @@ struct SimulatedCluster {
         let state = servers[watcher.server].machine.state
         let asked = watcher.lastIndex
         guard asked > 0, watcher.query.index(in: state) <= asked else { return try answer(number, wokenByChange: false) }
-        guard servers[watcher.server].watches.park(UInt64(number), on: [watcher.query.key], seenIndex: state.index, waiter: number) else {
+        let keys = watcher.query.keys(in: state)
+        guard servers[watcher.server].watches.park(UInt64(number), on: Set(keys), seenIndex: state.index, waiter: number) else {
             return try answer(number, wokenByChange: true)
         }
-        watchers[number].phase = .parked(asked: asked, deadline: now + 10 + UInt64(random.below(90)))
+        watchers[number].phase = .parked(asked: asked, deadline: now + 10 + UInt64(random.below(90)), keys: keys)
     }
 
     /// Wakes the clients parked on what `applied` changed, and checks that none was left asleep.
     private mutating func wakeWatchers(at server: Int, applied: AppliedEntry) throws {
         let woken = servers[server].watches.notify(applied.changes, index: applied.index)
         for number in woken {
-            guard case .parked(let asked, let deadline) = watchers[number].phase else { continue }
+            guard case .parked(let asked, let deadline, _) = watchers[number].phase else { continue }
             let state = servers[server].machine.state
             if watchers[number].query.index(in: state) > asked {
                 try answer(number, wokenByChange: true)
             } else {
-                guard servers[server].watches.park(UInt64(number), on: [watchers[number].query.key], seenIndex: state.index, waiter: number) else {
+                let keys = watchers[number].query.keys(in: state)
+                guard servers[server].watches.park(UInt64(number), on: Set(keys), seenIndex: state.index, waiter: number) else {
                     try answer(number, wokenByChange: true)
                     continue
                 }
-                watchers[number].phase = .parked(asked: asked, deadline: deadline)
+                watchers[number].phase = .parked(asked: asked, deadline: deadline, keys: keys)
             }
         }
         let wokenSet = Set(woken)
         for number in watchers.indices where watchers[number].server == server && !wokenSet.contains(number) {
-            guard case .parked = watchers[number].phase else { continue }
+            guard case .parked(_, _, let keys) = watchers[number].phase else { continue }
             report.checks.count("no missed wakeup")
-            if applied.changes.contains(watchers[number].query.key) {
+            if keys.contains(where: applied.changes.contains) {
                 throw SimulationFailure(
                     "missed wakeup: client \(number) stays parked on \(watchers[number].query) at server \(servers[server].id) after \(applied.index) changed it"
                 )
@@ -578,13 +605,14 @@ struct SimulatedCluster {
     private mutating func wakeWatchersAfterRestore(at server: Int) throws {
         let state = servers[server].machine.state
         for number in servers[server].watches.notifyAll(index: state.index) {
-            guard case .parked(let asked, let deadline) = watchers[number].phase else { continue }
+            guard case .parked(let asked, let deadline, _) = watchers[number].phase else { continue }
+            let keys = watchers[number].query.keys(in: state)
             if watchers[number].query.index(in: state) > asked {
                 try answer(number, wokenByChange: true)
-            } else if !servers[server].watches.park(UInt64(number), on: [watchers[number].query.key], seenIndex: state.index, waiter: number) {
+            } else if !servers[server].watches.park(UInt64(number), on: Set(keys), seenIndex: state.index, waiter: number) {
                 try answer(number, wokenByChange: true)
             } else {
-                watchers[number].phase = .parked(asked: asked, deadline: deadline)
+                watchers[number].phase = .parked(asked: asked, deadline: deadline, keys: keys)
             }
         }
     }
@@ -597,7 +625,7 @@ struct SimulatedCluster {
         let server = servers[watcher.server]
         let index = watcher.query.index(in: server.machine.state)
         let asked: UInt64
-        if case .parked(let parkedAsking, _) = watcher.phase { asked = parkedAsking } else { asked = watcher.lastIndex }
+        if case .parked(let parkedAsking, _, _) = watcher.phase { asked = parkedAsking } else { asked = watcher.lastIndex }
         let context = "client \(number) on \(server.id) asking \(watcher.query)?index=\(asked)"
         if wokenByChange {
             report.checks.count("watch wakes past its index")
@@ -663,6 +691,16 @@ struct SimulatedCluster {
         report.faults.count("messages lost", network.lost)
         report.faults.count("messages duplicated", network.duplicated)
         report.checks.add(safety.checks)
+        if let volumes {
+            report.checks.add(volumes.allChecks)
+            report.volumeWritesProposed = volumes.counts.proposed
+            report.volumeWritesDenied = volumes.counts.denied
+            report.volumeWritesRefused = volumes.counts.refused
+            report.volumeClaimsAcknowledged = volumes.counts.claimsAcknowledged
+            report.writesProposed += volumes.counts.proposed
+            report.writesCommitted += volumes.counts.committed
+            report.writesUnanswered += volumes.counts.unanswered
+        }
         report.faults.count("snapshots taken", servers.map(\.snapshotsTaken).reduce(0, +))
         report.faults.count("snapshots installed", servers.map(\.snapshotsInstalled).reduce(0, +))
         report.appliedIndex = committed.index

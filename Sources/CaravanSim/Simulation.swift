@@ -22,6 +22,10 @@ public struct SimulationOptions: Sendable {
     /// the state machine refuses). Off by default, so that recorded runs and pinned seeds keep
     /// their random draws.
     public var adminWrites = false
+    /// Volume users register, claim, release, detach and deregister CSI volumes, and long-poll
+    /// clients watch them; their draws come from a stream of their own. Off by default, so that
+    /// recorded runs and pinned seeds keep their runs.
+    public var volumes = false
 
     /// Which faults a run injects.
     public enum Faults: String, Sendable, CaseIterable {
@@ -99,6 +103,12 @@ public struct SimulationReport: Sendable {
     /// Of those, the ones the state machine refused (as every replica must).
     public var adminWritesRefused = 0
     public var writesCommitted = 0
+    /// Volume writes (with ``SimulationOptions/volumes``): proposed, turned away by the leader's
+    /// admission before proposing, refused by the state machine, and claims acknowledged.
+    public var volumeWritesProposed = 0
+    public var volumeWritesDenied = 0
+    public var volumeWritesRefused = 0
+    public var volumeClaimsAcknowledged = 0
     /// Writes whose client gave up waiting: they may or may not have taken effect.
     public var writesUnanswered = 0
     public var readsAnswered = 0

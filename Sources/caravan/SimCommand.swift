@@ -26,6 +26,7 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Write the committed log to this new data directory (caravan replay --data-dir reads it).") var record: String?
     @Flag(help: "Print one line per event.") var trace = false
     @Flag(help: "Writers also send namespace and ACL writes, and jobs in other namespaces.") var adminWrites = false
+    @Flag(help: "Volume users register, claim, release, detach and deregister CSI volumes; long-poll clients watch them.") var volumes = false
 
     func validate() throws {
         guard (seed == nil) != (seeds == nil) else { throw ValidationError("give --seed S or --seeds A..B") }
@@ -57,12 +58,13 @@ struct SimCommand: ParsableCommand {
         options.mutation = mutation.flatMap(SimulationMutation.init(rawValue:))
         options.recordsLog = record != nil
         options.adminWrites = adminWrites
+        options.volumes = volumes
         return options
     }
 
     func rerun(_ seed: UInt64) -> String {
         "caravan sim --seed \(seed) --servers \(servers) --clients \(clients) --ticks \(ticks) --faults \(faults)"
-            + (mutation.map { " --mutation \($0)" } ?? "") + " --trace"
+            + (mutation.map { " --mutation \($0)" } ?? "") + (adminWrites ? " --admin-writes" : "") + (volumes ? " --volumes" : "") + " --trace"
     }
 
     func run() throws {
@@ -87,6 +89,11 @@ struct SimCommand: ParsableCommand {
         print(
             "writes:            \(report.writesProposed) proposed (\(report.adminWritesProposed) namespace and ACL writes, \(report.adminWritesRefused) refused), \(report.writesCommitted) committed, \(report.writesUnanswered) unanswered"
         )
+        if volumes {
+            print(
+                "volume writes:     \(report.volumeWritesProposed) proposed (\(report.volumeWritesRefused) refused when applied), \(report.volumeWritesDenied) turned away by admission, \(report.volumeClaimsAcknowledged) claims acknowledged"
+            )
+        }
         print("reads:             \(report.readsAnswered) answered")
         print("watch answers:     \(report.watchAnswers)")
         print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered (\(report.messagesByKind))")
@@ -129,6 +136,7 @@ struct SimCommand: ParsableCommand {
         var faults = Tally()
         var checks = Tally()
         var messages = 0
+        var volumeWrites = (proposed: 0, refused: 0, denied: 0, claims: 0)
         var failures = 0
         var unknown = 0
         for (seed, outcome) in sorted {
@@ -137,6 +145,10 @@ struct SimCommand: ParsableCommand {
                 faults.add(report.faults)
                 checks.add(report.checks)
                 messages += report.messagesSent
+                volumeWrites.proposed += report.volumeWritesProposed
+                volumeWrites.refused += report.volumeWritesRefused
+                volumeWrites.denied += report.volumeWritesDenied
+                volumeWrites.claims += report.volumeClaimsAcknowledged
                 if report.linearizability == .unknown { unknown += 1 }
             case .failure(let failure):
                 failures += 1
@@ -148,6 +160,11 @@ struct SimCommand: ParsableCommand {
         print("seeds \(range.lowerBound)..\(range.upperBound): \(range.count - failures) passed, \(failures) failed")
         print("faults injected:   \(faults)")
         print("checks:            \(checks.total) (\(checks))")
+        if volumes {
+            print(
+                "volume writes:     \(volumeWrites.proposed) proposed (\(volumeWrites.refused) refused when applied), \(volumeWrites.denied) turned away by admission, \(volumeWrites.claims) claims acknowledged"
+            )
+        }
         print("linearizability:   \(unknown) runs undecided within the step budget")
         print(
             "messages:          \(messages) in \(String(format: "%.1f", seconds)) s on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Int(Double(messages) / seconds)) per second"
