@@ -2,16 +2,14 @@
 /// pattern when a string first meets it, so a pattern that does not compile is not a parse error:
 /// the failure is kept and reported by each evaluation that reaches it.
 ///
-/// `Regex` is not declared `Sendable`, but a compiled regex is an immutable value; the pattern is
-/// run once here so the standard library's lazily built matcher exists before the value is shared.
-struct CompiledPattern: @unchecked Sendable {
-    private let compiled: Result<Regex<AnyRegexOutput>, FilterEvaluationError>
+/// Patterns use Go's RE2 syntax and run on `RegexProgram`, whose matching time is linear in the
+/// text, so a pattern such as `(a+)+$` cannot pin a thread the way a backtracking engine would.
+struct CompiledPattern: Sendable {
+    private let compiled: Result<RegexProgram, FilterEvaluationError>
 
     init(_ source: String) {
         do {
-            let regex = try Regex(source).matchingSemantics(.unicodeScalar)
-            _ = try regex.firstMatch(in: "")
-            compiled = .success(regex)
+            compiled = .success(try RegexProgram(source))
         } catch {
             compiled = .failure(
                 FilterEvaluationError("failed to compile regular expression \(GoStringLiteral.quote(source)): \(error)"))
@@ -20,7 +18,6 @@ struct CompiledPattern: @unchecked Sendable {
 
     /// Whether the pattern matches anywhere in `text`, like Go's `Regexp.MatchString`.
     func matches(_ text: String) throws(FilterEvaluationError) -> Bool {
-        let regex = try compiled.get()
-        return (try? regex.firstMatch(in: text)) != nil
+        try compiled.get().matches(text)
     }
 }
