@@ -23,6 +23,7 @@ struct AllBenchmarks: AsyncParsableCommand {
 
     @Flag(help: "Small sizes: seconds in all, even on a debug build.") var quick = false
     @Option(help: "Port for the parked-queries server.") var port = 46460
+    @Option(help: "Port for the volume-list server.") var listPort = 46461
 
     func run() async throws {
         let small = quick
@@ -36,7 +37,7 @@ struct AllBenchmarks: AsyncParsableCommand {
         try await ParkedQueriesBenchmark.parse(parked + ["--peer", "bare"]).run()
         try await ParkedQueriesBenchmark.parse(parked + ["--target", "volume"]).run()
         try VolumeClaimBenchmark.parse(small ? ["--nodes", "50", "--volumes", "500", "--rounds", "1"] : []).run()
-        let listPort = String(port + 1)
-        try await VolumeListBenchmark.parse(small ? ["--volumes", "2000", "--pages", "3", "--port", listPort] : ["--port", listPort]).run()
+        let list = ["--port", String(listPort)]
+        try await VolumeListBenchmark.parse(small ? ["--volumes", "2000", "--pages", "3"] + list : list).run()
     }
 }

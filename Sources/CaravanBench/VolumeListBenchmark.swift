@@ -30,6 +30,8 @@ struct VolumeListBenchmark: AsyncParsableCommand {
             guard ContinuousClock.now < deadline else { throw ValidationError("the agent did not answer") }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Something else may hold the port: then our agent has exited, and the answers were not its.
+        guard server.isRunning else { throw ValidationError("the agent exited (is port \(port) in use?)") }
         for number in 0..<10 {
             let registered = try await client.put("/v1/node/register", body: ParkedQueriesBenchmark.registerBody(Workload.node(number, plugin: "ebs"))).get()
             precondition(registered.status == 200, "node registration failed: \(registered.body)")

@@ -10,7 +10,8 @@ struct BenchmarkQuickModeTests {
     @Test("caravan-bench all --quick runs every benchmark")
     func caravanBench() async throws {
         let binary = AgentProcess.binary.deletingLastPathComponent().appendingPathComponent("caravan-bench")
-        let run = try await AgentProcess.run(["all", "--quick", "--port", String(ClusterProcesses.freePort())], binary: binary)
+        let ports = [ClusterProcesses.freePort(), ClusterProcesses.freePort()].map(String.init)
+        let run = try await AgentProcess.run(["all", "--quick", "--port", ports[0], "--list-port", ports[1]], binary: binary)
         #expect(run.status == 0, "\(run.output)")
         for benchmark in [
             "fsm-apply", "encode-list", "snapshot", "replay", "parked-queries (caravan)", "parked-queries (bare)", "GET /v1/volume/csi/",
