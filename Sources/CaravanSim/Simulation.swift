@@ -23,9 +23,8 @@ public struct SimulationOptions: Sendable {
     /// their random draws.
     public var adminWrites = false
     /// Volume users register, claim, release, detach and deregister CSI volumes, and long-poll
-    /// clients watch them; their draws come from a stream of their own. Off by default, so that
-    /// recorded runs and pinned seeds keep their runs.
-    public var volumes = false
+    /// clients watch them; their draws come from a stream of their own.
+    public var volumes = true
 
     /// Which faults a run injects.
     public enum Faults: String, Sendable, CaseIterable {

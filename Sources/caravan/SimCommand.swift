@@ -26,7 +26,8 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Write the committed log to this new data directory (caravan replay --data-dir reads it).") var record: String?
     @Flag(help: "Print one line per event.") var trace = false
     @Flag(help: "Writers also send namespace and ACL writes, and jobs in other namespaces.") var adminWrites = false
-    @Flag(help: "Volume users register, claim, release, detach and deregister CSI volumes; long-poll clients watch them.") var volumes = false
+    @Flag(inversion: .prefixedNo, help: "Volume users register, claim, release, detach and deregister CSI volumes; long-poll clients watch them.")
+    var volumes = true
 
     func validate() throws {
         guard (seed == nil) != (seeds == nil) else { throw ValidationError("give --seed S or --seeds A..B") }
@@ -64,7 +65,7 @@ struct SimCommand: ParsableCommand {
 
     func rerun(_ seed: UInt64) -> String {
         "caravan sim --seed \(seed) --servers \(servers) --clients \(clients) --ticks \(ticks) --faults \(faults)"
-            + (mutation.map { " --mutation \($0)" } ?? "") + (adminWrites ? " --admin-writes" : "") + (volumes ? " --volumes" : "") + " --trace"
+            + (mutation.map { " --mutation \($0)" } ?? "") + (adminWrites ? " --admin-writes" : "") + (volumes ? "" : " --no-volumes") + " --trace"
     }
 
     func run() throws {

@@ -49,7 +49,7 @@ struct VolumeSimulationTests {
                 refused += report.volumeWritesRefused
                 acknowledged += report.volumeClaimsAcknowledged
             } catch {
-                Issue.record("seed \(seed): \(error); rerun: caravan sim --seed \(seed) --ticks 400 --volumes --trace")
+                Issue.record("seed \(seed): \(error); rerun: caravan sim --seed \(seed) --ticks 400 --trace")
             }
         }
         #expect(proposed > 400 && acknowledged > 80)
