@@ -41,6 +41,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanEvents",
+            dependencies: ["CaravanModel", "CaravanState"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanHCL",
             swiftSettings: strict
         ),
@@ -175,6 +180,8 @@ let package = Package(
         .testTarget(name: "CaravanACLTests", dependencies: ["CaravanACL", "CaravanHCL"], swiftSettings: strict),
         .testTarget(name: "CaravanFilterTests", dependencies: ["CaravanFilter", "CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanHCLTests", dependencies: ["CaravanHCL"], swiftSettings: strict),
+        .testTarget(
+            name: "CaravanEventsTests", dependencies: ["CaravanEvents", "CaravanModel", "CaravanState", "CaravanTestSupport"], swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
         .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
         .testTarget(
