@@ -120,6 +120,30 @@ struct ClusterTests {
         #expect(String(decoding: answer.body, as: UTF8.self).contains("wakes-follower"))
     }
 
+    @Test("volume writes through followers: a registration, a claim and a refused claim each through a different server, read the same on all three")
+    func volumesThroughFollowers() async throws {
+        let cluster = try await Self.electedCluster()
+        let leader = try #require(await cluster.agreedLeader())
+        let followers = cluster.members.filter { $0.name != leader.name }
+        try #require(followers.count == 2)
+        #expect(await AgentProcess.request(port: followers[0].httpPort, "PUT", "/v1/node/register", body: VolumeLifecycleTests.node("n1", healthy: true))?.status == 200)
+        let registered = await AgentProcess.request(port: followers[0].httpPort, "PUT", "/v1/volume/csi/vol-1", body: VolumeLifecycleTests.volume)
+        #expect(registered?.status == 200)
+        let claim = VolumeLifecycleTests.json(["AllocationID": "a1", "NodeID": "n1", "Claim": 1, "AccessMode": "single-node-writer", "AttachmentMode": "file-system"])
+        let claimed = await AgentProcess.request(port: followers[1].httpPort, "PUT", "/v1/volume/csi/vol-1/claim", body: claim)
+        #expect(claimed?.status == 200)
+        let second = VolumeLifecycleTests.json(["AllocationID": "a2", "NodeID": "n1", "Claim": 1, "AccessMode": "single-node-writer", "AttachmentMode": "file-system"])
+        let refused = await AgentProcess.request(port: followers[0].httpPort, "PUT", "/v1/volume/csi/vol-1/claim", body: second)
+        #expect(refused?.status == 500)
+        #expect(refused.map { String(decoding: $0.body, as: UTF8.self) } == "alloc \"a2\" failed to claim volume \"vol-1\": volume max claims reached")
+        for member in cluster.members {
+            let volume = VolumeLifecycleTests.object(await AgentProcess.request(port: member.httpPort, "GET", "/v1/volume/csi/vol-1"))
+            #expect((volume?["WriteAllocs"] as? [String: Any])?.keys.sorted() == ["a1"], "on \(member.name)")
+            let modifyIndex = volume?["ModifyIndex"] as? Int
+            #expect(modifyIndex != nil && modifyIndex == claimed?.index, "on \(member.name)")
+        }
+    }
+
     @Test("caravan operator raft lists the peers and hands leadership to a follower")
     func operatorCommands() async throws {
         let cluster = try await Self.electedCluster()
