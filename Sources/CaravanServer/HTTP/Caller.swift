@@ -51,8 +51,14 @@ struct Caller: Sendable {
     /// namespace they name, whether or not the namespace table holds it (jobs written before
     /// namespaces existed may name one it does not).
     func visibility(_ capability: NamespaceCapability) -> (@Sendable (String) -> Bool)? {
+        visibility(anyOf: [capability])
+    }
+
+    /// Which namespaces' objects the caller sees under any of `capabilities` (see
+    /// ``visibility(_:)``).
+    func visibility(anyOf capabilities: [NamespaceCapability]) -> (@Sendable (String) -> Bool)? {
         guard !acl.isManagement else { return nil }
         let acl = self.acl
-        return { acl.allows(capability, inNamespace: $0) }
+        return { acl.allowsAny(of: capabilities, inNamespace: $0) }
     }
 }

@@ -24,16 +24,14 @@ struct ListSelection: Sendable {
     /// Whether the list is the whole selection: no filter and no paging.
     var selectsEverything: Bool { filter == nil && paging.perPage == nil && paging.nextToken.isEmpty }
 
-    /// The page of `items` (sorted by `token`) that pass the filter, and the next page's token.
-    /// `datum` is an item's full JSON form, for the filter. Items before `next_token` are skipped
-    /// unless `startsAtToken` says the sequence already starts there. Reads only as far as the
-    /// page and the first item after it.
+    /// The page of `items` that pass the filter, and the next page's token. `items` start at
+    /// `next_token` (see ``Paging``); `datum` is an item's full JSON form, for the filter. Reads
+    /// only as far as the page and the first item after it.
     func select<Item>(
-        _ items: some Sequence<Item>, token: (Item) -> String, datum: (Item) -> some JSONWritable, startsAtToken: Bool = false
+        _ items: some Sequence<Item>, token: (Item) -> String, datum: (Item) -> some JSONWritable
     ) throws(APIError) -> (page: [Item], next: String?) {
         var passing: [Item] = []
         for item in items {
-            if !startsAtToken, !paging.nextToken.isEmpty, token(item) < paging.nextToken { continue }
             if let filter {
                 let matches: Bool
                 do {
@@ -55,10 +53,10 @@ struct ListSelection: Sendable {
     /// with `X-Nomad-NextToken` when entries are left; or the filter's error.
     func answer<Item, Entry: JSONWritable>(
         _ items: some Sequence<Item>, index: UInt64, token: (Item) -> String, datum: (Item) -> some JSONWritable,
-        startsAtToken: Bool = false, entry: (Item) -> Entry
+        entry: (Item) -> Entry
     ) -> Response {
         do throws(APIError) {
-            let (page, next) = try select(items, token: token, datum: datum, startsAtToken: startsAtToken)
+            let (page, next) = try select(items, token: token, datum: datum)
             return Responses.json(page.map(entry), index: index, nextToken: next)
         } catch {
             return Responses.error(error)

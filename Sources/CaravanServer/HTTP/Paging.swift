@@ -1,5 +1,8 @@
-/// Nomad's paging of a list: `per_page` items at most, starting at the first whose token is at
-/// or past `next_token`; the token of the first item left out goes back as `X-Nomad-NextToken`.
+import CaravanModel
+
+/// Nomad's paging of a list: `per_page` items at most, starting at the first at or past
+/// `next_token`; the token of the first item left out goes back as `X-Nomad-NextToken`. A list
+/// starts its sorted items at the token itself (a binary search), so a page reads only its items.
 struct Paging: Sendable {
     var perPage: Int?
     var nextToken: String
@@ -10,5 +13,14 @@ struct Paging: Sendable {
             perPage = value == 0 ? nil : Int(value)
         }
         nextToken = query["next_token"] ?? ""
+    }
+
+    /// `next_token` of a list whose tokens are `<namespace>.<id>`, as the namespace and ID it
+    /// names (a namespace has no dot, so the first dot ends it; a token without one names a
+    /// namespace); `nil` when there is none.
+    var namespacedToken: (namespace: String, id: String)? {
+        guard !nextToken.isEmpty else { return nil }
+        guard let dot = nextToken.firstIndex(of: ".") else { return (nextToken, "") }
+        return (String(nextToken[..<dot]), String(nextToken[nextToken.index(after: dot)...]))
     }
 }

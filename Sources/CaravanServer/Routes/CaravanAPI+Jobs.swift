@@ -32,7 +32,10 @@ extension CaravanAPI {
                 guard !selection.selectsEverything else {
                     return Responses.json(lists.jobStubs(state, namespace: namespace, prefix: prefix, visible: visible), index: index)
                 }
-                let jobs = state.jobs(namespace: namespace, prefix: prefix).filter { visible?($0.namespace) ?? true }
+                let start = selection.paging.namespacedToken.map { JobKey(namespace: $0.namespace, id: $0.id) } ?? JobKey(namespace: "", id: "")
+                let jobs = state.jobs(namespace: namespace, prefix: prefix)
+                    .suffix { job in JobKey(namespace: job.namespace, id: job.id) >= start }
+                    .lazy.filter { visible?($0.namespace) ?? true }
                 return selection.answer(jobs, index: index, token: { "\($0.namespace).\($0.id)" }, datum: { $0 }) {
                     JobListStub($0, summary: state.jobSummary(namespace: $0.namespace, id: $0.id))
                 }

@@ -25,7 +25,9 @@ extension CaravanAPI {
             let index = state.tableIndex(.nodes)
             return QueryAnswer(index: index, watch: [.table(.nodes)]) {
                 guard !selection.selectsEverything else { return Responses.json(lists.nodeStubs(state, prefix: prefix), index: index) }
-                return selection.answer(state.nodes(prefix: prefix), index: index, token: \.id, datum: { $0 }, entry: NodeListStub.init)
+                let token = selection.paging.nextToken
+                let nodes = state.nodes(prefix: prefix).suffix { $0.id >= token }
+                return selection.answer(nodes, index: index, token: \.id, datum: { $0 }, entry: NodeListStub.init)
             }
         }
     }

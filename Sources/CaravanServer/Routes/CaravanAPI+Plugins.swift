@@ -14,7 +14,9 @@ extension CaravanAPI {
                 guard let type else { return Responses.json(Array("[]".utf8), index: index) }
                 guard type == "csi" else { return Responses.empty(index: index) }
                 guard !selection.selectsEverything else { return Responses.json(lists.pluginStubs(state, prefix: prefix), index: index) }
-                return selection.answer(state.pluginIDs(prefix: prefix), index: index, token: { $0 }, datum: { state.plugin(id: $0)! }) {
+                let token = selection.paging.nextToken
+                let ids = state.pluginIDs(prefix: prefix).suffix { $0 >= token }
+                return selection.answer(ids, index: index, token: { $0 }, datum: { state.plugin(id: $0)! }) {
                     CSIPluginListStub(state.pluginSummary(id: $0)!)
                 }
             }

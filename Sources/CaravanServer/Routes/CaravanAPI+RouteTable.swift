@@ -42,16 +42,16 @@ extension CaravanAPI {
         Route([], "plugin/csi/**", .none) { _, _ in throw APIError.resourceNotFound },
 
         // Volumes, Nomad's routes (its path table for volume/csi), and the claim seam.
-        Route([.get], "volumes", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { api, call in
+        Route([.get], "volumes", .namespace([CaravanAPI.volumeListCapabilities])) { api, call in
             try await api.listVolumes(call)
         },
         Route([.put, .post], "volumes", .checkedByHandler(["plugin:read+ns:csi-write-volume"])) { api, call in
             try await api.registerVolumes(call.request, call.query)
         },
-        Route([.get], "volumes/external", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { _, _ in
+        Route([.get], "volumes/external", .namespace([CaravanAPI.volumeListCapabilities])) { _, _ in
             throw CaravanAPI.needsControllerPlugin
         },
-        Route([.get], "volumes/snapshot", .namespace([[.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]])) { _, _ in
+        Route([.get], "volumes/snapshot", .namespace([CaravanAPI.volumeListCapabilities])) { _, _ in
             throw CaravanAPI.needsControllerPlugin
         },
         Route([.put, .post, .delete], "volumes/snapshot", .all([.plugin(.read), .namespace([[.csiWriteVolume]])])) { _, _ in

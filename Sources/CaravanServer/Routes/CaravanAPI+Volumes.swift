@@ -61,27 +61,16 @@ extension CaravanAPI {
         return try await blocking(request, query, view: requested == "*" ? caller.view : "") { state in
             let index = state.tableIndex(.volumes)
             return QueryAnswer(index: index, watch: [.table(.volumes)]) {
-                let readable: [NamespaceCapability] = [.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]
-                let visible = caller.isManagement || requested != "*" ? nil : { (namespace: String) in caller.acl.allowsAny(of: readable, inNamespace: namespace) }
-                let namespace = requested == "*" ? nil : requested
-                // Sorted keys, from the first at or past both the namespace and prefix asked for
-                // and the page's token (`<namespace>.<id>`; a namespace has no dot).
-                let keys = nodeID.map(state.volumeKeysClaimed(onNode:)) ?? lists.volumeKeys(state)
-                var start = VolumeKey(namespace: namespace ?? "", id: namespace == nil ? "" : prefix)
-                if let dot = selection.paging.nextToken.firstIndex(of: ".") {
-                    let token = selection.paging.nextToken
-                    start = max(start, VolumeKey(namespace: String(token[..<dot]), id: String(token[token.index(after: dot)...])))
-                }
-                let first = keys.firstIndex(atOrAfter: start)
-                let volumes = keys[first...].lazy
-                    .prefix { namespace == nil || $0.namespace == namespace }
-                    .filter { $0.id.hasPrefix(prefix) && (visible?($0.namespace) ?? true) }
-                    .compactMap { state.volume($0) }
-                    .filter { pluginID == nil || $0.pluginID == pluginID }
+                let visible = requested == "*" ? caller.visibility(anyOf: Self.volumeListCapabilities) : nil
+                let start = selection.paging.namespacedToken.map { VolumeKey(namespace: $0.namespace, id: $0.id) }
+                let views = state.volumes(
+                    namespace: requested == "*" ? nil : requested, prefix: prefix, pluginID: pluginID, nodeID: nodeID,
+                    sortedKeys: lists.volumeKeys(state), from: start
+                )
+                .lazy.filter { visible?($0.namespace) ?? true }.map(state.view)
                 return selection.answer(
-                    volumes, index: index, token: { VolumeKey(namespace: $0.namespace, id: $0.id).description }, datum: state.view,
-                    startsAtToken: true
-                ) { state.view(of: $0).stub }
+                    views, index: index, token: { VolumeKey(namespace: $0.volume.namespace, id: $0.volume.id).description }, datum: { $0 }
+                ) { $0.stub }
             }
         }
     }
@@ -163,6 +152,9 @@ extension CaravanAPI {
         return Responses.json(VolumeWriteReply(volumes: [store.state.view(of: volume)], index: applied.index, isClaim: true), index: applied.index)
     }
 
+    /// Any of these in the request's namespace lets a caller list volumes (Nomad's rule).
+    static let volumeListCapabilities: [NamespaceCapability] = [.csiListVolume, .csiReadVolume, .csiMountVolume, .listJobs]
+
     /// What Caravan cannot do: create, delete, snapshot and list external volumes call a
     /// controller plugin through a Nomad client, and Caravan calls no plugins.
     static let needsControllerPlugin = APIError(
@@ -191,18 +183,5 @@ struct VolumeWriteReply: JSONWritable {
         json.field("KnownLeader", true)
         json.field("NextToken", "")
         json.endObject()
-    }
-}
-
-extension Array where Element: Comparable {
-    /// The position of the first element at or after `value` in this sorted array (binary search).
-    func firstIndex(atOrAfter value: Element) -> Int {
-        var low = startIndex
-        var high = endIndex
-        while low < high {
-            let middle = low + (high - low) / 2
-            if self[middle] < value { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }

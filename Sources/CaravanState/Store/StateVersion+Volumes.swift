@@ -27,26 +27,29 @@ extension StateVersion {
 
     public var volumeCount: Int { volumes.count }
 
-    public func volume(_ key: VolumeKey) -> CSIVolume? { volumes[key] }
-
     /// Every volume's key, sorted by (namespace, ID).
     public func sortedVolumeKeys() -> [VolumeKey] { volumes.keys.sorted() }
 
     /// The keys of the volumes with a claim from node `nodeID`, sorted.
-    public func volumeKeysClaimed(onNode nodeID: String) -> [VolumeKey] { (volumesClaimedOnNode[nodeID] ?? []).sorted() }
+    func volumeKeysClaimed(onNode nodeID: String) -> [VolumeKey] { (volumesClaimedOnNode[nodeID] ?? []).sorted() }
 
-    /// The volumes a list selects, sorted by (namespace, ID): in `namespace` (`nil`: every
-    /// namespace) whose ID starts with `prefix`, of plugin `pluginID` and claimed from node
-    /// `nodeID` when those are given.
-    public func volumes(namespace: String?, prefix: String = "", pluginID: String? = nil, nodeID: String? = nil) -> [CSIVolume] {
-        func selected(_ volume: CSIVolume) -> Bool {
-            (namespace == nil || volume.namespace == namespace) && volume.id.hasPrefix(prefix)
-                && (pluginID == nil || volume.pluginID == pluginID)
-        }
-        if let nodeID {
-            return (volumesClaimedOnNode[nodeID] ?? []).sorted().compactMap { volumes[$0] }.filter(selected)
-        }
-        return volumes.values.filter(selected).sorted { VolumeKey(namespace: $0.namespace, id: $0.id) < VolumeKey(namespace: $1.namespace, id: $1.id) }
+    /// The volumes a list selects, in (namespace, ID) order from the first at or past `start`:
+    /// in `namespace` (`nil`: every namespace) whose ID starts with `prefix`, of plugin `pluginID`
+    /// and claimed from node `nodeID` when those are given. `sortedKeys` is every volume's key,
+    /// sorted (``sortedVolumeKeys()``, which a caller may keep while ``volumeSetIndex`` stays);
+    /// the namespace, the prefix and `start` are found by binary search, and the sequence is lazy,
+    /// so a page reads only the volumes it goes through.
+    public func volumes(
+        namespace: String?, prefix: String = "", pluginID: String? = nil, nodeID: String? = nil, sortedKeys: [VolumeKey]? = nil,
+        from start: VolumeKey? = nil
+    ) -> some Sequence<CSIVolume> {
+        let keys = nodeID.map(volumeKeysClaimed(onNode:)) ?? sortedKeys ?? sortedVolumeKeys()
+        let first = max(start ?? VolumeKey(namespace: "", id: ""), VolumeKey(namespace: namespace ?? "", id: namespace == nil ? "" : prefix))
+        return keys.suffix { $0 >= first }.lazy
+            .prefix { namespace == nil || $0.namespace == namespace }
+            .filter { $0.id.hasPrefix(prefix) }
+            .compactMap { volumes[$0] }
+            .filter { pluginID == nil || $0.pluginID == pluginID }
     }
 
     /// The first volume in `namespace`, if any (a namespace holding one cannot be deleted).
