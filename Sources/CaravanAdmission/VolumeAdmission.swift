@@ -15,23 +15,12 @@ enum VolumeAdmission {
                 try Admission.require(acl.allows(.csiWriteVolume, inNamespace: volume.namespace))
                 if policyOverride { try Admission.require(acl.allows(.sentinelOverride, inNamespace: volume.namespace)) }
             }
-            try refused { () throws(CSIVolumeError) in
-                var seen = Set<VolumeKey>()
-                for volume in registration.volumes {
-                    _ = try state.checkRegistration(volume)
-                    guard seen.insert(VolumeKey(namespace: volume.namespace, id: volume.id)).inserted else {
-                        throw .validation(["volume \(volume.id) is listed twice"])
-                    }
-                }
-            }
+            try refused { () throws(CSIVolumeError) in _ = try state.checkRegistration(of: registration.volumes) }
         case .volumeDeregister(let deregistration):
             try requireNamedNamespace(deregistration.namespace)
             try Admission.require(acl.allows(.csiWriteVolume, inNamespace: deregistration.namespace))
             try refused { () throws(CSIVolumeError) in
-                for id in deregistration.volumeIDs {
-                    guard let volume = state.volume(namespace: deregistration.namespace, id: id) else { throw .volumeNotFound(id) }
-                    if volume.inUse && !deregistration.force { throw .volumeInUse(id) }
-                }
+                try state.checkDeregistration(namespace: deregistration.namespace, volumeIDs: deregistration.volumeIDs, force: deregistration.force)
             }
         case .volumeClaim(let update):
             try requireNamedNamespace(update.namespace)

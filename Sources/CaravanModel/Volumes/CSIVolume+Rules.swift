@@ -74,9 +74,6 @@ extension CSIVolume {
 
     // MARK: Claims
 
-    /// Nomad's `ReadSchedulable`: the plugin can serve it (``CSIVolumeView/schedulable``).
-    public static func readSchedulable(pluginSchedulable: Bool) -> Bool { pluginSchedulable }
-
     /// Nomad's `WriteSchedulable`: readable, and the current mode writes (or, unclaimed, some
     /// requested capability does).
     public func writeSchedulable(pluginSchedulable: Bool) -> Bool {
@@ -121,7 +118,8 @@ extension CSIVolume {
 
     private mutating func claimRead(_ claim: CSIVolumeClaim, pluginSchedulable: Bool) throws(CSIVolumeError) {
         if readClaims[claim.allocationID] != nil { return }
-        guard Self.readSchedulable(pluginSchedulable: pluginSchedulable) else { throw .unschedulable }
+        // Nomad's `ReadSchedulable`: the plugin can serve it (``CSIVolumeView/schedulable``).
+        guard pluginSchedulable else { throw .unschedulable }
         guard hasFreeReadClaims else { throw .maxClaimsReached }
         readClaims[claim.allocationID] = claim
         writeClaims[claim.allocationID] = nil

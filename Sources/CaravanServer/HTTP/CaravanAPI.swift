@@ -211,8 +211,14 @@ public struct CaravanAPI: HTTPResponder {
 
     /// The request namespace (`?namespace=`, default `default`).
     func namespace(_ query: QueryParameters) -> String {
-        let value = query["namespace"] ?? ""
-        return value.isEmpty ? "default" : value
+        namespace(query, body: nil)
+    }
+
+    /// The request namespace of a write whose body may name one (Nomad's embedded
+    /// `WriteRequest`): `?namespace=`, else the body's, else `default`.
+    func namespace(_ query: QueryParameters, body: String?) -> String {
+        for candidate in [query["namespace"], body] { if let candidate, !candidate.isEmpty { return candidate } }
+        return "default"
     }
 }
 

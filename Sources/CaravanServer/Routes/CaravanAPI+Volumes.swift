@@ -100,7 +100,7 @@ extension CaravanAPI {
     /// path's ID is ignored, as in Nomad). A volume without a namespace is in the request's.
     func registerVolumes(_ request: Request, _ query: QueryParameters) async throws -> Response {
         let body = try await decodeBody(request, as: VolumeRegisterRequest.self)
-        let fallback = query["namespace"].flatMap { $0.isEmpty ? nil : $0 } ?? body.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let fallback = namespace(query, body: body.namespace)
         let volumes = (body.volumes ?? []).map { volume in
             var volume = volume
             if volume.namespace.isEmpty { volume.namespace = fallback }
@@ -143,7 +143,7 @@ extension CaravanAPI {
         let claim = CSIVolumeClaim(
             allocationID: body.allocationID ?? "", nodeID: body.nodeID ?? "", externalNodeID: body.externalNodeID ?? "", mode: mode,
             accessMode: body.accessMode ?? "", attachmentMode: body.attachmentMode ?? "", state: state)
-        let namespace = query["namespace"].flatMap { $0.isEmpty ? nil : $0 } ?? body.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let namespace = namespace(query, body: body.namespace)
         let command = Command.volumeClaim(VolumeClaimUpdate(namespace: namespace, volumeID: id, claim: claim, time: configuration.clock()))
         let applied = try await submit(command, request)
         guard case .volumes(let stored) = try applied.result.get(), let volume = stored.first else {

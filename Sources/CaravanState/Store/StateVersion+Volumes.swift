@@ -62,10 +62,31 @@ extension StateVersion {
         (volumesClaimedOnNode[nodeID] ?? []).count { volumes[$0]?.pluginID == pluginID }
     }
 
-    /// Nomad's checks of a registration against the state: the plugin exists (with a healthy
-    /// controller if it requires one), the namespace exists, and a re-registration merges into
-    /// the stored volume. The volume as it would be stored, or why not.
-    public func checkRegistration(_ submitted: CSIVolume) throws(CSIVolumeError) -> CSIVolume {
+    /// Nomad's checks of a registration against the state, for each volume: the plugin exists
+    /// (with a healthy controller if it requires one), the namespace exists, and a
+    /// re-registration merges into the stored volume; and no volume is named twice. The volumes
+    /// as they would be stored (before their indexes and times), or why not.
+    public func checkRegistration(of submitted: [CSIVolume]) throws(CSIVolumeError) -> [CSIVolume] {
+        var keys = Set<VolumeKey>()
+        var checked: [CSIVolume] = []
+        for volume in submitted {
+            guard keys.insert(VolumeKey(namespace: volume.namespace, id: volume.id)).inserted else {
+                throw .validation(["volume \(volume.id) is listed twice"])
+            }
+            checked.append(try checkRegistration(volume))
+        }
+        return checked
+    }
+
+    /// Nomad's checks of a deregistration: every volume exists and, unless forced, is not in use.
+    public func checkDeregistration(namespace: String, volumeIDs: [String], force: Bool) throws(CSIVolumeError) {
+        for id in volumeIDs {
+            guard let volume = volume(namespace: namespace, id: id) else { throw .volumeNotFound(id) }
+            if volume.inUse && !force { throw .volumeInUse(id) }
+        }
+    }
+
+    private func checkRegistration(_ submitted: CSIVolume) throws(CSIVolumeError) -> CSIVolume {
         let problems = submitted.validationProblems
         guard problems.isEmpty else { throw .validation(problems) }
         guard let plugin = pluginSummary(id: submitted.pluginID) else { throw .noSuchPlugin(submitted.pluginID) }

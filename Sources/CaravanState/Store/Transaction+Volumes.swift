@@ -5,33 +5,31 @@ import HashTreeCollections
 // proposer ran against its own, possibly older, state) and changes nothing when one fails.
 extension Transaction {
     mutating func registerVolumes(_ registration: VolumeRegistration) -> Result<CommandOutcome, StateError> {
-        var stored: [CSIVolume] = []
-        for submitted in registration.volumes {
-            do {
-                var volume = try state.checkRegistration(submitted)
-                let key = VolumeKey(namespace: volume.namespace, id: volume.id)
-                guard !stored.contains(where: { $0.namespace == key.namespace && $0.id == key.id }) else {
-                    return .failure(.volume(.validation(["volume \(volume.id) is listed twice"])))
-                }
-                if state.volumes[key] == nil {
-                    volume.createIndex = index
-                    volume.createTime = registration.time
-                }
-                volume.modifyIndex = index
-                volume.modifyTime = registration.time
-                stored.append(volume)
-            } catch {
-                return .failure(.volume(error))
+        let checked: [CSIVolume]
+        do {
+            checked = try state.checkRegistration(of: registration.volumes)
+        } catch {
+            return .failure(.volume(error))
+        }
+        let stored = checked.map { checked in
+            var volume = checked
+            if state.volumes[VolumeKey(namespace: volume.namespace, id: volume.id)] == nil {
+                volume.createIndex = index
+                volume.createTime = registration.time
             }
+            volume.modifyIndex = index
+            volume.modifyTime = registration.time
+            return volume
         }
         for volume in stored { store(volume) }
         return .success(.volumes(stored))
     }
 
     mutating func deregisterVolumes(_ deregistration: VolumeDeregistration) -> Result<CommandOutcome, StateError> {
-        for id in deregistration.volumeIDs {
-            guard let volume = state.volume(namespace: deregistration.namespace, id: id) else { return .failure(.volume(.volumeNotFound(id))) }
-            if volume.inUse && !deregistration.force { return .failure(.volume(.volumeInUse(id))) }
+        do {
+            try state.checkDeregistration(namespace: deregistration.namespace, volumeIDs: deregistration.volumeIDs, force: deregistration.force)
+        } catch {
+            return .failure(.volume(error))
         }
         for id in deregistration.volumeIDs { remove(VolumeKey(namespace: deregistration.namespace, id: id)) }
         return .success(.none)
