@@ -35,23 +35,19 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         FileDescriptorLimit.raiseToHardLimit()
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let server = Process()
-        switch peer {
-        case .caravan:
-            server.executableURL = directory.appendingPathComponent("caravan")
-            server.arguments = ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"]
-        case .bare:
-            server.executableURL = directory.appendingPathComponent("caravan-bench")
-            server.arguments = ["bare-server", "--port", String(port), "--body-bytes", String(bodyBytes)]
-        }
-        try server.run()
         let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        try await waitUntil("the server answers") { (try? await client.get(peer == .caravan ? "/v1/status/leader" : "/parked").get().status) == 200 }
+        let server =
+            switch peer {
+            case .caravan:
+                try await BenchmarkServer(
+                    program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"],
+                    client: client, readyPath: "/v1/status/leader")
+            case .bare:
+                try await BenchmarkServer(
+                    program: "caravan-bench", arguments: ["bare-server", "--port", String(port), "--body-bytes", String(bodyBytes)],
+                    client: client, readyPath: "/parked")
+            }
+        defer { server.stop() }
         // The queries wait past the index the plugin has now: on Caravan, the registration's.
         var waitPath = "/wait?index=1"
         var readPath = "/wait?index=0"
@@ -114,7 +110,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
 
     /// Opens `queries` connections that send nothing, then one request: the server accepts in
     /// order, so once that request is answered every idle connection has been accepted.
-    func measureIdleConnections(_ client: LoopbackHTTPClient, server: Process, before: Int) async throws {
+    func measureIdleConnections(_ client: LoopbackHTTPClient, server: BenchmarkServer, before: Int) async throws {
         for _ in 0..<queries { try await client.connectIdle().get() }
         let probe = try await client.get(peer == .caravan ? "/v1/status/leader" : "/parked").get()
         precondition(probe.status == 200)

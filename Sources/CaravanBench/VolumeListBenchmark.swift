@@ -15,23 +15,11 @@ struct VolumeListBenchmark: AsyncParsableCommand {
     @Option(help: "Port for the agent.") var port = 46461
 
     func run() async throws {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let server = Process()
-        server.executableURL = directory.appendingPathComponent("caravan")
-        server.arguments = ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"]
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
         let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while (try? await client.get("/v1/status/leader").get().status) != 200 {
-            guard ContinuousClock.now < deadline else { throw ValidationError("the agent did not answer") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        // Something else may hold the port: then our agent has exited, and the answers were not its.
-        guard server.isRunning else { throw ValidationError("the agent exited (is port \(port) in use?)") }
+        let server = try await BenchmarkServer(
+            program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"], client: client,
+            readyPath: "/v1/status/leader")
+        defer { server.stop() }
         for number in 0..<10 {
             let registered = try await client.put("/v1/node/register", body: ParkedQueriesBenchmark.registerBody(Workload.node(number, plugin: "ebs"))).get()
             precondition(registered.status == 200, "node registration failed: \(registered.body)")

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+
+/// A server a benchmark measures, in a process of its own on a loopback port: one of the
+/// package's programs beside `caravan-bench`, started and waited for until `readyPath` answers
+/// 200 from it (a server that exited, leaving another process to answer on its port, is an
+/// error), then stopped.
+struct BenchmarkServer {
+    let process = Process()
+
+    init(program: String, arguments: [String], client: LoopbackHTTPClient, readyPath: String) async throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        process.executableURL = directory.appendingPathComponent(program)
+        process.arguments = arguments
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while (try? await client.get(readyPath).get().status) != 200 {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                stop()
+                throw ValidationError("\(program) did not answer on \(readyPath)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard process.isRunning else { throw ValidationError("\(program) exited: is its port in use?") }
+    }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
