@@ -90,9 +90,11 @@ public struct CSIVolume: Sendable, Hashable {
     /// empty, claims being released included).
     public var inUse: Bool { !readClaims.isEmpty || !writeClaims.isEmpty }
 
+    /// The claims allocations hold, read and write, by allocation ID (a claim being released
+    /// included: it stays until it is freed).
+    public var liveClaims: [String: CSIVolumeClaim] { readClaims.merging(writeClaims) { a, _ in a } }
+
     /// Every claim on the volume: read, write and past, by allocation ID (a past claim stands for
     /// the live claim it releases).
-    public var allClaims: [String: CSIVolumeClaim] {
-        readClaims.merging(writeClaims) { a, _ in a }.merging(pastClaims) { _, past in past }
-    }
+    public var allClaims: [String: CSIVolumeClaim] { liveClaims.merging(pastClaims) { _, past in past } }
 }

@@ -4,7 +4,7 @@
 /// few strings is cheaper than hashing them.
 public struct ChangeSet: Sendable, Equatable {
     public private(set) var keys: [WatchKey] = []
-    private var tableMask: UInt8 = 0
+    private var tableMask: UInt16 = 0
 
     public init() {}
 
@@ -26,7 +26,7 @@ public struct ChangeSet: Sendable, Equatable {
     }
 
     private mutating func insertTable(_ table: Table) {
-        let bit: UInt8 = 1 << table.rawValue
+        let bit: UInt16 = 1 << table.rawValue
         guard tableMask & bit == 0 else { return }
         tableMask |= bit
         keys.append(.table(table))

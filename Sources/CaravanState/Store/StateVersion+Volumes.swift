@@ -164,7 +164,7 @@ extension StateVersion {
             let attaches = plugin.flatMap { plugin in
                 plugin.controllers.keys.min().flatMap { plugin.controllers[$0]?.controllerInfo?.supportsAttachDetach }
             } ?? false
-            let sharedOnNode = volume.readClaims.merging(volume.writeClaims) { a, _ in a }.contains { id, other in
+            let sharedOnNode = volume.liveClaims.contains { id, other in
                 id != claim.allocationID && other.nodeID == claim.nodeID && volume.pastClaims[id] == nil
             }
             if plugin?.summary.controllerRequired != true || !attaches || sharedOnNode { claim.state = .controllerDetached }
@@ -183,7 +183,7 @@ extension StateVersion {
     /// it can without a plugin call.
     func releasingClaims(of volume: CSIVolume, onNode nodeID: String) -> CSIVolume {
         var volume = volume
-        let onNode = volume.readClaims.merging(volume.writeClaims) { a, _ in a }.values.filter { $0.nodeID == nodeID }
+        let onNode = volume.liveClaims.values.filter { $0.nodeID == nodeID }
         for claim in onNode.sorted(by: { $0.allocationID < $1.allocationID }) {
             var release = volume.pastClaims[claim.allocationID] ?? claim
             if release.state == .taken { release.state = .unpublishing }
