@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "CaravanEvents",
-            dependencies: ["CaravanModel", "CaravanState"],
+            dependencies: ["CaravanModel", "CaravanState", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         .target(
