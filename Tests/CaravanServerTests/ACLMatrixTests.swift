@@ -1,3 +1,5 @@
+import CaravanEvents
+import CaravanServer
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -184,7 +186,8 @@ struct ACLMatrixTests {
 
     /// The status `caller` gets for `route` on a fresh agent with the fixture.
     static func run(_ route: Route, as caller: Case.Caller) async throws -> Int {
-        try await TestAgent(aclEnabled: true).run { client in
+        let agent = TestAgent(aclEnabled: true)
+        return try await agent.run { client in
             let fixture = try await ACLFixture.make(client)
             let secret: String?
             switch caller {
@@ -195,6 +198,13 @@ struct ACLMatrixTests {
             }
             let path = route.path.replacingOccurrences(of: "{fixture-token}", with: fixture.clientAccessor)
             let body = try body(named: route.body)
+            // An event stream runs until the server stops: once one opens, end it as a stopping
+            // server does, so that its status can be read.
+            let streamEnder = Task {
+                while agent.agent.node.events.streamCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                agent.agent.node.events.close()
+            }
+            defer { streamEnder.cancel() }
             let response = try await client.send(route.method, path, token: secret, body: body)
             return Int(response.status.code)
         }
