@@ -163,14 +163,19 @@ public final class EventJournal: Sendable {
 
     // MARK: Waiting
 
-    /// Starts a stream's reservation, for ``park(_:after:)`` and ``expire(_:)``.
-    public func reserve() -> UInt64 {
+    /// Starts a stream's reservation, for ``park(_:at:)`` and ``expire(_:)``, unless `limit`
+    /// reservations are open already (nil then).
+    public func reserve(limit: Int = .max) -> UInt64? {
         storage.withLock { storage in
+            guard !storage.closed, storage.reservations.count < limit else { return nil }
             storage.nextID += 1
             storage.reservations[storage.nextID] = false
             return storage.nextID
         }
     }
+
+    /// The number of open reservations: streams running.
+    public var streamCount: Int { storage.withLock { $0.reservations.count } }
 
     /// Waits until an entry at or past `cursor` is appended (at once if one is), the journal
     /// restarts, ``expire(_:)`` is called for `id` (at once if it was since the last park), or

@@ -22,11 +22,10 @@ public struct EventStreamPump: Sendable {
         self.authorize = authorize
     }
 
-    /// Runs the stream until the journal closes, the task is cancelled, the sink fails, or the
-    /// stream must end (its last line then says why).
-    public mutating func run(into sink: inout some EventSink) async throws {
-        let id = journal.reserve()
-        defer { journal.release(id) }
+    /// Runs the stream of reservation `id` (``EventJournal/reserve(limit:)``) until the journal
+    /// closes, the reservation is released, the task is cancelled, the sink fails, or the stream
+    /// must end (its last line then says why).
+    public mutating func run(_ id: UInt64, into sink: inout some EventSink) async throws {
         try await sink.write(EventStreamLines.heartbeat)
         while true {
             switch cursor.step(in: journal, authorize: authorize) {
