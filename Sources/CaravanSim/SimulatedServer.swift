@@ -233,17 +233,18 @@ struct SimulatedServer {
     }
 
     /// Does with one output of the core what the agent's `ServerNode.perform` does with the
-    /// event journal, in its order: a snapshot installed restarts the journal after it, then
-    /// each applied entry's events are recorded from the state before it; the rest is left to
-    /// the cluster, which takes `output` from `processed`.
+    /// event journal, with the agent's own call (``EventJournal/record(_:after:)``: a snapshot
+    /// installed restarts the journal after it, then each applied entry's events are recorded
+    /// from the state before it); the rest is left to the cluster, which takes `output` from
+    /// `processed`.
     private mutating func perform(_ output: CoreOutput, into processed: inout Processed) {
-        if let restored = output.restored {
-            if !keepsJournalOnRestore { journal.restart(after: restored.index) }
+        if keepsJournalOnRestore, let restored = output.restored {
+            var kept = output
+            kept.restored = nil
             published = restored
-        }
-        for (_, applied, state) in output.applied {
-            journal.record(applied, before: published, after: state)
-            published = state
+            journal.record(kept, after: &published)
+        } else {
+            journal.record(output, after: &published)
         }
         processed.take(output)
     }
