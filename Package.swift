@@ -127,6 +127,7 @@ let package = Package(
                 "CaravanAdmission",
                 "CaravanCore",
                 "CaravanDurability",
+                "CaravanEvents",
                 "CaravanModel",
                 "CaravanRaft",
                 "CaravanState",
@@ -190,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "CaravanCoreTests", dependencies: ["CaravanCore", "CaravanAdmission", "CaravanDurability", "CaravanRaft"], swiftSettings: strict),
         .testTarget(
-            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanModel", "CaravanState", "CaravanStorage"], swiftSettings: strict),
+            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanEvents", "CaravanModel", "CaravanState", "CaravanStorage"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],

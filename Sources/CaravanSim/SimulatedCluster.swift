@@ -3,9 +3,10 @@ import CaravanRaft
 import CaravanState
 
 /// A whole cluster and its users inside one process, advanced one tick at a time: the servers,
-/// the network between them, writers, consistent readers and long-poll clients, the faults the
-/// run's profile injects, and the checkers that watch all of it. Everything that varies comes
-/// from one seeded generator, so a seed replays the same run, event for event.
+/// the network between them, writers, consistent readers, long-poll clients and event-stream
+/// subscribers, the faults the run's profile injects, and the checkers that watch all of it.
+/// Everything that varies comes from one seeded generator, so a seed replays the same run, event
+/// for event.
 struct SimulatedCluster {
     /// Virtual nanoseconds per tick (a 100 ms heartbeat).
     static let tickNanoseconds: Int64 = 100_000_000
@@ -78,6 +79,8 @@ struct SimulatedCluster {
     private var watchers: [LongPollClient] = []
     /// The volume users and their checkers (``SimulationOptions/volumes``).
     private var volumes: VolumeUsers?
+    /// The event-stream subscribers and their checker.
+    private var subscribers: EventSubscribers
     private(set) var history: [Operation] = []
     /// Orders every client call and answer.
     private var clock: UInt64 = 0
@@ -145,6 +148,7 @@ struct SimulatedCluster {
             report.clients = clients
         }
         committed = CommittedHistory(queries: queries + volumeQueries, keepsLog: options.recordsLog)
+        subscribers = EventSubscribers(seed: options.seed, count: 2, servers: servers.count, ticks: options.ticks)
     }
 
     private var serverCount: Int { servers.count }
@@ -184,6 +188,7 @@ struct SimulatedCluster {
         let (tick, wallTime, startsOperations) = (now, time, clientsStartOperations)
         volumes?.run(servers: &servers, now: tick, time: wallTime, startsOperations: startsOperations, trace: &trace)
         for index in servers.indices { try processReady(index) }
+        try subscribers.run(servers: servers, now: now, trace: &trace)
         report.checks.count("bounded traffic")
         guard network.inFlightCount <= Self.maximumInFlight else {
             throw SimulationFailure("message storm: \(network.inFlightCount) messages in flight at tick \(now) (\(network.sentByKind))")
@@ -209,6 +214,7 @@ struct SimulatedCluster {
         }
         for (entry, applied, state) in output.applied where entry.index > known {
             committed.record(entry, answers: CommittedHistory.answers(of: queries, changedBy: applied.changes, in: state))
+            try subscribers.committed(entry)
             try volumes?.committed(applied, state: state)
             if outage?.isLater(entry) == true, entry.kind == .command { outage?.committedSince = true }
         }
@@ -384,6 +390,7 @@ struct SimulatedCluster {
         trace.record("\(servers[index].id) crashes")
         for writer in writers.indices where writers[writer].pending?.server == index { writers[writer].pending = nil }
         volumes?.serverCrashed(index)
+        subscribers.serverCrashed(index, servers: servers.count, now: now)
         for reader in readers.indices where readers[reader].server == index { readers[reader].pending = nil }
         for watcher in dropped { watchers[watcher].phase = .idle(until: now + 1) }
         for watcher in watchers.indices where watchers[watcher].server == index { watchers[watcher].wasReset = true }
@@ -687,6 +694,9 @@ struct SimulatedCluster {
             }
         }
         try safety.logsMatch(servers.map(\.raft))
+        try subscribers.finish(servers: servers, through: committed.index, now: now, trace: &trace)
+        report.checks.count(EventStreamChecker.check, subscribers.checker.checks)
+        report.eventStreams = subscribers.counts
         report.checks.count("a server that joined becomes a voter", joined.count)
         let operations = history
         report.linearizability = checker.check(operations)

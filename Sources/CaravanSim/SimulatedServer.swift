@@ -1,6 +1,7 @@
 import CaravanAdmission
 import CaravanCore
 import CaravanDurability
+import CaravanEvents
 import CaravanRaft
 import CaravanState
 import CaravanStorage
@@ -9,16 +10,24 @@ import CaravanStorage
 /// makes — wrapped in simulated I/O instead of NIO, a disk and real time. Its data directory is
 /// the agent's (`DataDirectory`, `RaftStorage`, the real write-ahead log, stable store and
 /// snapshot store) on a simulated disk of its own; it keeps the real wake rule of blocking
-/// queries (`WatchTable`). It is driven by the simulation's clock: inputs wait for the tick's
-/// batch as they wait in the agent's inbox; each `Ready` is persisted, sent and handed back in
-/// the agent's order; snapshots the core asks for are written at once. It can crash (unsynced
-/// writes are lost, kept or torn as the run's generator decides), restart from what its disk
-/// kept, and pause.
+/// queries (`WatchTable`) and the agent's event journal, fed as the agent feeds its own. It is
+/// driven by the simulation's clock: inputs wait for the tick's batch as they wait in the agent's
+/// inbox; each `Ready` is persisted, sent and handed back in the agent's order; snapshots the core
+/// asks for are written at once. It can crash (unsynced writes are lost, kept or torn as the
+/// run's generator decides), restart from what its disk kept, and pause.
 struct SimulatedServer {
     let id: NodeID
     private(set) var core: ServerCore
     /// The long-poll clients parked on this server, by client number.
     var watches = WatchTable<Int>()
+    /// The events of the entries this server applied, which its event-stream subscribers read:
+    /// fed as the agent's `ServerNode` feeds its own (each applied entry with the state before
+    /// it, a restart at an installed snapshot, a trim when the log is compacted), and started
+    /// afresh, after the state it recovered, whenever the server restarts.
+    private(set) var journal: EventJournal
+    /// The state the last applied entry, installed snapshot or recovery left: the state the next
+    /// applied entry's events are derived from (the agent's published `StateStore` version).
+    private var published: StateVersion
     private let disk = SimulatedDisk()
     private let directory: DataDirectory
     private var storage: RaftStorage
@@ -40,6 +49,11 @@ struct SimulatedServer {
     private(set) var snapshotsInstalled = 0
 
     static let walOptions = WALOptions(segmentSize: 64 << 10)
+    /// Batches (entries with events) an event journal keeps. Small on purpose: a run commits
+    /// about one entry a tick, so a subscriber that stops reading for a few dozen ticks falls
+    /// behind, and one that resumes on a server that restarted or installed a snapshot since is
+    /// told of a gap; both paths run in every fault-heavy run, not only at the agent's size.
+    static let eventJournalCapacity = 32
 
     var raft: Raft { core.raft }
     var machine: StateMachine { core.machine }
@@ -75,6 +89,8 @@ struct SimulatedServer {
         (storage, core) = try Self.recover(
             directory: directory, membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation)
         watches = Self.watchTable(mutation)
+        published = core.machine.state
+        journal = EventJournal(after: published.index, capacity: Self.eventJournalCapacity)
     }
 
     /// The raft address of server `id` on the simulated network.
@@ -113,6 +129,15 @@ struct SimulatedServer {
                 #endif
             },
             persist: { entries, hardState in _ = try storage.write(snapshot: nil, entries: entries, hardState: hardState) })
+    }
+
+    /// Whether the `keep-journal-on-restore` mutation is on.
+    private var keepsJournalOnRestore: Bool {
+        #if DEBUG
+            mutation == .keepJournalOnRestore
+        #else
+            false
+        #endif
     }
 
     private static func watchTable(_ mutation: SimulationMutation?) -> WatchTable<Int> {
@@ -176,9 +201,9 @@ struct SimulatedServer {
     mutating func process() throws -> Processed {
         var processed = Processed()
         guard isRunning else { return processed }
-        processed.take(received)
+        perform(received, into: &processed)
         received = CoreOutput()
-        processed.take(core.handle(inputs))
+        perform(core.handle(inputs), into: &processed)
         inputs = []
         if let configuration = processed.output.bootstrap {
             let (hardState, entries) = Raft.bootstrap(configuration)
@@ -190,18 +215,38 @@ struct SimulatedServer {
             let installed = try storage.write(snapshot: work.snapshot, entries: work.entries, hardState: work.hardState)
             if installed != nil { snapshotsInstalled += 1 }
             if !work.sendsFirst { processed.frames += work.frames }
-            processed.take(core.persisted(work, installed: installed))
+            perform(core.persisted(work, installed: installed), into: &processed)
             while let job = processed.output.snapshot {
                 processed.output.snapshot = nil
                 let frame = try directory.snapshots.save(
                     index: job.metadata.index, term: job.metadata.term, configuration: job.metadata.configuration, state: job.state.encoded()
                 ).frame
-                if job.compactThrough > 0 { try storage.compact(through: job.compactThrough) }
+                if job.compactThrough > 0 {
+                    try storage.compact(through: job.compactThrough)
+                    journal.trim(through: job.compactThrough)
+                }
                 snapshotsTaken += 1
-                processed.take(core.snapshotWritten(job, frame: .success(frame)))
+                perform(core.snapshotWritten(job, frame: .success(frame)), into: &processed)
             }
         }
         return processed
+    }
+
+    /// Does with one output of the core what the agent's `ServerNode.perform` does with the
+    /// event journal, with the agent's own call (``EventJournal/record(_:after:)``: a snapshot
+    /// installed restarts the journal after it, then each applied entry's events are recorded
+    /// from the state before it); the rest is left to the cluster, which takes `output` from
+    /// `processed`.
+    private mutating func perform(_ output: CoreOutput, into processed: inout Processed) {
+        if keepsJournalOnRestore, let restored = output.restored {
+            var kept = output
+            kept.restored = nil
+            published = restored
+            journal.record(kept, after: &published)
+        } else {
+            journal.record(output, after: &published)
+        }
+        processed.take(output)
     }
 
     /// Stops the server: its disk keeps what was synced, and each unsynced write is lost, kept
@@ -225,10 +270,13 @@ struct SimulatedServer {
     }
 
     /// Starts the server again as the agent does: from its newest usable snapshot, the log after
-    /// it, and the term and vote it kept; raft then hands it the committed entries again.
+    /// it, and the term and vote it kept, with an empty event journal after that state; raft then
+    /// hands it the committed entries again.
     mutating func restart() throws {
         (storage, core) = try Self.recover(
             directory: directory, membership: membership, durability: durability, seed: seed, profile: profile, mutation: mutation)
+        published = core.machine.state
+        journal = EventJournal(after: published.index, capacity: Self.eventJournalCapacity)
         isUp = true
     }
 

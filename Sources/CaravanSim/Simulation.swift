@@ -112,6 +112,9 @@ public struct SimulationReport: Sendable {
     public var writesUnanswered = 0
     public var readsAnswered = 0
     public var watchAnswers = 0
+    /// What the event-stream subscribers did, by kind: subscribers, connections, lines, events,
+    /// gaps announced, indexes in gaps, streams that fell behind.
+    public var eventStreams = Tally()
     /// Reads and writes in the history the linearizability checker searched.
     public var operations = 0
     public var linearizability = LinearizabilityVerdict.unknown

@@ -97,6 +97,7 @@ struct SimCommand: ParsableCommand {
         }
         print("reads:             \(report.readsAnswered) answered")
         print("watch answers:     \(report.watchAnswers)")
+        print("event streams:     \(report.eventStreams)")
         print("messages:          \(report.messagesSent) sent, \(report.messagesDelivered) delivered (\(report.messagesByKind))")
         print("checks:            \(report.checks.total) (\(report.checks))")
         print("linearizability:   \(report.linearizability) over \(report.operations) operations")
@@ -136,6 +137,7 @@ struct SimCommand: ParsableCommand {
         let sorted = results.withLock { $0 }.sorted { $0.seed < $1.seed }
         var faults = Tally()
         var checks = Tally()
+        var eventStreams = Tally()
         var messages = 0
         var volumeWrites = (proposed: 0, refused: 0, denied: 0, claims: 0)
         var failures = 0
@@ -145,6 +147,7 @@ struct SimCommand: ParsableCommand {
             case .success(let report):
                 faults.add(report.faults)
                 checks.add(report.checks)
+                eventStreams.add(report.eventStreams)
                 messages += report.messagesSent
                 volumeWrites.proposed += report.volumeWritesProposed
                 volumeWrites.refused += report.volumeWritesRefused
@@ -161,6 +164,7 @@ struct SimCommand: ParsableCommand {
         print("seeds \(range.lowerBound)..\(range.upperBound): \(range.count - failures) passed, \(failures) failed")
         print("faults injected:   \(faults)")
         print("checks:            \(checks.total) (\(checks))")
+        print("event streams:     \(eventStreams)")
         if volumes {
             print(
                 "volume writes:     \(volumeWrites.proposed) proposed (\(volumeWrites.refused) refused when applied), \(volumeWrites.denied) turned away by admission, \(volumeWrites.claims) claims acknowledged"

@@ -63,11 +63,12 @@ struct SimulationTests {
     }()
 
     @Test(
-        "under swarm faults (loss, duplication, reordering, partitions, crashes, whole-cluster crashes, pauses, snapshots, a fresh server joining) no seed breaks an invariant, the cluster commits again after every outage, and every run converges after healing with every server a voter",
+        "under swarm faults (loss, duplication, reordering, partitions, crashes, whole-cluster crashes, pauses, snapshots, a fresh server joining) no seed breaks an invariant, the cluster commits again after every outage, every run converges after healing with every server a voter, and event subscribers see the committed log's events through gaps and streams that fell behind",
         arguments: sweepParts)
     func swarmSweep(seeds: ClosedRange<UInt64>) throws {
         var faults = Tally()
         var checks = Tally()
+        var streams = Tally()
         var decided = 0
         for seed in seeds {
             let report: SimulationReport
@@ -79,6 +80,7 @@ struct SimulationTests {
             }
             faults.add(report.faults)
             checks.add(report.checks)
+            streams.add(report.eventStreams)
             if report.linearizability == .linearizable { decided += 1 }
         }
         for kind in [
@@ -90,6 +92,10 @@ struct SimulationTests {
         #expect(checks.byKind["a new write commits after every outage", default: 0] > 0, "some run recovered from an outage")
         #expect(checks.byKind["a server that joined becomes a voter", default: 0] > 0, "a fresh server joined a running cluster")
         #expect(decided > seeds.count * 9 / 10, "the linearizability checker decides most runs")
+        #expect(checks.byKind["every subscriber sees the committed log's events once, in order", default: 0] > 1_000)
+        for kind in ["events", "gaps announced", "streams fell behind"] {
+            #expect(streams.byKind[kind, default: 0] > 0, "event subscribers see \(kind)")
+        }
     }
 
     @Test("a one-server cluster founded from an empty disk commits again after every crash, snapshots or not")
