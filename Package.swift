@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
@@ -42,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "CaravanEvents",
-            dependencies: ["CaravanModel", "CaravanState"],
+            dependencies: ["CaravanModel", "CaravanState", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         .target(
@@ -92,7 +93,7 @@ let package = Package(
         ),
         .target(
             name: "CaravanCore",
-            dependencies: ["CaravanAdmission", "CaravanDurability", "CaravanModel", "CaravanRaft", "CaravanState", "CaravanStorage"],
+            dependencies: ["CaravanAdmission", "CaravanDurability", "CaravanEvents", "CaravanModel", "CaravanRaft", "CaravanState", "CaravanStorage"],
             swiftSettings: strict
         ),
         .target(
@@ -103,6 +104,7 @@ let package = Package(
                 "CaravanCertificates",
                 "CaravanCore",
                 "CaravanDurability",
+                "CaravanEvents",
                 "CaravanFilter",
                 "CaravanModel",
                 "CaravanState",
@@ -115,6 +117,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -219,6 +222,7 @@ let package = Package(
                 "CaravanCore",
                 "CaravanServer",
                 "CaravanDurability",
+                "CaravanEvents",
                 "CaravanRaft",
                 "CaravanStorage",
                 "CaravanState",

@@ -80,10 +80,11 @@ extension ServerCore {
         return output
     }
 
-    /// Keeps what applying an entry did, for a follower answering a write its leader applied.
+    /// Keeps what applying an entry did, for a follower answering a write its leader applied
+    /// (without the command, which the answer does not need).
     mutating func remember(_ applied: AppliedEntry) {
         guard hasPeers else { return }
-        recentlyApplied[applied.index] = applied
+        recentlyApplied[applied.index] = AppliedEntry(index: applied.index, changes: applied.changes, result: applied.result)
         recentlyAppliedOrder.append(applied.index)
         if recentlyAppliedOrder.count > CoreLimits.recentlyAppliedResults {
             let forgotten = CoreLimits.recentlyAppliedResults / 2

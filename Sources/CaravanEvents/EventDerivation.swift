@@ -1,4 +1,4 @@
-public import CaravanModel
+import CaravanModel
 public import CaravanState
 
 /// The events of one applied log entry: a pure function of the entry's command, the state before

@@ -45,10 +45,18 @@ public struct ServerLimits: Sendable, Equatable {
     public var responseCacheEntries: Int
     /// The response cache's budget, in bytes of response bodies.
     public var responseCacheBytes: Int
+    /// The event journal's bound, in batches (applied entries with at least one event). The
+    /// default covers a log between two snapshots with its trailing entries (8,192 + 10,240), so
+    /// a stream resumes from any index the log holds; a stream that falls further behind than
+    /// this ends with an error line.
+    public var eventBatches: Int
+    /// Event streams open at once, in streams. At the bound a new one is answered 429.
+    public var eventStreams: Int
 
     public init(
         inbox: Int = 65_536, pendingRequests: Int = 50_000, applyWaiters: Int = 50_000, leaderWaiters: Int = 50_000,
-        parkedQueries: Int = 50_000, responseCacheEntries: Int = 4096, responseCacheBytes: Int = 64 << 20
+        parkedQueries: Int = 50_000, responseCacheEntries: Int = 4096, responseCacheBytes: Int = 64 << 20, eventBatches: Int = 18_432,
+        eventStreams: Int = 20_000
     ) {
         self.inbox = inbox
         self.pendingRequests = pendingRequests
@@ -57,5 +65,7 @@ public struct ServerLimits: Sendable, Equatable {
         self.parkedQueries = parkedQueries
         self.responseCacheEntries = responseCacheEntries
         self.responseCacheBytes = responseCacheBytes
+        self.eventBatches = eventBatches
+        self.eventStreams = eventStreams
     }
 }

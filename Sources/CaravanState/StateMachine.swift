@@ -62,11 +62,14 @@ public struct AppliedEntry: Sendable {
     public let index: UInt64
     public let changes: ChangeSet
     public let result: Result<CommandOutcome, StateError>
+    /// The command the entry held, when it decoded; `nil` for an entry that did not.
+    public let command: Command?
 
-    public init(index: UInt64, changes: ChangeSet, result: Result<CommandOutcome, StateError>) {
+    public init(index: UInt64, changes: ChangeSet, result: Result<CommandOutcome, StateError>, command: Command? = nil) {
         self.index = index
         self.changes = changes
         self.result = result
+        self.command = command
     }
 }
 
@@ -103,7 +106,7 @@ public struct StateMachine: Sendable {
         precondition(index > state.index, "entries must be applied in increasing index order")
         if let violation = command.invariantViolation {
             state.index = index
-            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(.invalidCommand(violation)))
+            return AppliedEntry(index: index, changes: ChangeSet(), result: .failure(.invalidCommand(violation)), command: command)
         }
         // Move the state into the transaction so its tables are uniquely referenced and mutate in place.
         var transaction = Transaction(state: state, index: index)
@@ -129,7 +132,7 @@ public struct StateMachine: Sendable {
         case .volumeDetach(let detach): result = transaction.detachVolume(detach)
         }
         state = transaction.finish()
-        return AppliedEntry(index: index, changes: result.isSuccess ? transaction.changes : ChangeSet(), result: result)
+        return AppliedEntry(index: index, changes: result.isSuccess ? transaction.changes : ChangeSet(), result: result, command: command)
     }
 }
 

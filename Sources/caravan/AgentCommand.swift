@@ -58,6 +58,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("raft-trailing-logs", withSingleDash: true), help: "Log entries kept behind a snapshot for slow followers.")
     var trailingLogs: UInt64 = DurabilityOptions().trailingEntries
 
+    @Option(
+        name: .customLong("event-buffer-size", withSingleDash: true),
+        help: "Entries with events the event stream keeps for streams that resume (default: the log between snapshots).")
+    var eventBufferSize: Int?
+
+    @Option(
+        name: .customLong("event-heartbeat", withSingleDash: true), help: "Milliseconds between an idle event stream's {} heartbeats.")
+    var eventHeartbeatMilliseconds = 30_000
+
     @Flag(
         name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
     var aclEnabled = false
@@ -87,6 +96,8 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("-http-addr must be HOST:PORT, got \(httpAddress)")
         }
         guard snapshotInterval > 0 else { throw ValidationError("-snapshot-interval must be positive") }
+        if let eventBufferSize, eventBufferSize < 1 { throw ValidationError("-event-buffer-size must be positive") }
+        guard eventHeartbeatMilliseconds >= 1 else { throw ValidationError("-event-heartbeat must be positive") }
         if let raftAddress {
             guard dataDirectory != nil else { throw ValidationError("-raft-addr needs -data-dir: a cluster member keeps its log on disk") }
             guard let parsed = AgentConfiguration.parseAddress(raftAddress), parsed.port != 0 else {
@@ -139,9 +150,12 @@ struct AgentCommand: AsyncParsableCommand {
         }
         var api = APIConfiguration()
         api.region = region
+        api.eventHeartbeat = .milliseconds(eventHeartbeatMilliseconds)
+        var limits = ServerLimits()
+        limits.eventBatches = eventBufferSize ?? Int(clamping: durability.snapshotInterval + durability.trailingEntries)
         let configuration = AgentConfiguration(
             httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
-            timing: timing, aclEnabled: aclEnabled, peers: peers)
+            timing: timing, aclEnabled: aclEnabled, peers: peers, limits: limits)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)

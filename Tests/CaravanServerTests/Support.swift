@@ -17,9 +17,10 @@ struct TestAgent {
 
     init(
         maxBodySize: Int = 1 << 20, node: ServerNode? = nil, aclEnabled: Bool = false,
-        clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }
+        clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }, eventHeartbeat: Duration = .seconds(30)
     ) {
-        let api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
+        var api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
+        api.eventHeartbeat = eventHeartbeat
         let node = node ?? ServerNode(admission: Admission(aclEnabled: aclEnabled), clock: clock)
         agent = Agent(node: node, configuration: AgentConfiguration(api: api, aclEnabled: aclEnabled))
     }

@@ -1,5 +1,6 @@
 import CaravanCore
 import CaravanDurability
+import CaravanEvents
 import CaravanRaft
 import CaravanState
 import CaravanStorage
@@ -63,6 +64,8 @@ extension ServerNode {
     func perform(_ output: CoreOutput) {
         guard !output.isEmpty else { return }
         send(output.frames)
+        var state = store.state
+        events.record(output, after: &state)
         if let restored = output.restored { store.restore(restored) }
         for applied in output.applied { store.publish(applied.state, changes: applied.result.changes) }
         for (token, result) in output.proposals {
@@ -127,7 +130,7 @@ extension ServerNode {
             } catch {
                 result = .failure(error)
             }
-            self.perform(self.core.snapshotWritten(job, frame: result))
+            self.snapshotWritten(job, frame: result)
         }
     }
 
@@ -145,6 +148,13 @@ extension ServerNode {
         guard let snapshots = persistence.snapshots else { return }
         let job = core.snapshotJob()
         let frame = try Self.write(job, to: snapshots, compacting: persistence)
-        perform(core.snapshotWritten(job, frame: .success(frame)))
+        snapshotWritten(job, frame: .success(frame))
+    }
+
+    /// Hands a written snapshot (or the failure to write it) back to the core; the journal drops
+    /// the events of entries the log no longer holds.
+    func snapshotWritten(_ job: SnapshotJob, frame: Result<[UInt8], any Error>) {
+        if case .success = frame, job.compactThrough > 0 { events.trim(through: job.compactThrough) }
+        perform(core.snapshotWritten(job, frame: frame))
     }
 }

@@ -1,6 +1,7 @@
 public import CaravanAdmission
 public import CaravanCore
 public import CaravanDurability
+public import CaravanEvents
 import CaravanRaft
 public import CaravanState
 import CaravanStorage
@@ -22,6 +23,10 @@ import Synchronization
 /// A server that is a cluster of its own (`-dev`) runs the same code with no peers.
 public actor ServerNode {
     public nonisolated let store: StateStore
+    /// The events of the entries this server applied since it started from its snapshot (or
+    /// installed one), for the event stream; at most ``ServerLimits/eventBatches`` batches and
+    /// nothing the log no longer holds.
+    public nonisolated let events: EventJournal
     /// Bytes of torn log tail (a batch a crash interrupted, never acknowledged) that start-up
     /// dropped; 0 after a clean stop.
     public nonisolated let recoveredTornBytes: Int
@@ -127,8 +132,10 @@ public actor ServerNode {
         ) { entries, hardState in
             try persistence.persistNow(entries: entries, hardState: hardState)
         }
-        Self.catchUp(&core, persistence: persistence)
+        let events = EventJournal(after: core.machine.state.index, capacity: limits.eventBatches)
+        Self.catchUp(&core, persistence: persistence, events: events)
         self.core = core
+        self.events = events
         store = StateStore(core.machine.state)
         // A read-only replay leads its own view: it answers every read itself.
         let role = readOnly ? Role.leader : core.raft.role
@@ -145,8 +152,9 @@ public actor ServerNode {
 
     /// Processes what the core has to do before the server serves anything: a server alone in its
     /// configuration elects itself and applies its whole log here, so a restart shows the state
-    /// it stopped with.
-    private static func catchUp(_ core: inout ServerCore, persistence: RaftPersistence) {
+    /// it stopped with, and its journal holds the events of the entries after its snapshot.
+    private static func catchUp(_ core: inout ServerCore, persistence: RaftPersistence, events: EventJournal) {
+        var state = core.machine.state
         while let work = core.nextReady() {
             do {
                 try persistence.persistNow(entries: work.entries, hardState: work.hardState)
@@ -155,8 +163,10 @@ public actor ServerNode {
                 return
             }
             var output = core.persisted(work, installed: nil)
+            events.record(output, after: &state)
             while let job = output.snapshot, let snapshots = persistence.snapshots {
                 output = core.snapshotWritten(job, frame: Result { try Self.write(job, to: snapshots, compacting: persistence) })
+                if job.compactThrough > 0 { events.trim(through: job.compactThrough) }
             }
         }
     }

@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     /// Whether reads with `?index=` wait for a change. A replay's state never changes, so it
     /// answers them at once.
     public var blockingQueries = true
+    /// How often an idle event stream sends its `{}` heartbeat (Nomad: 30 s).
+    public var eventHeartbeat: Duration = .seconds(30)
 
     public init(
         maxBodySize: Int = 4 << 20, leaderAddress: String = "127.0.0.1:4647", nodeName: String = "caravan-dev",

@@ -19,6 +19,11 @@ public struct QueryParameters: Sendable {
         pairs.first { $0.name == name }?.value
     }
 
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] {
+        pairs.filter { $0.name == name }.map(\.value)
+    }
+
     /// The parameters other than `excluded` as one string that names the query: sorted by name
     /// (repeated names keep their order, since the first one is the one that counts), names and
     /// values escaped so that no two different queries give the same string, and none contains

@@ -135,6 +135,11 @@ extension CaravanAPI {
             try await api.transferLeadership(call.query, call.request)
         },
         Route([.get], "agent/self", .agent(.read)) { api, _ in await api.agentSelf() },
+
+        // The event stream: each topic asked for has its requirement, in each namespace asked for.
+        Route([.get], "event/stream", .checkedByHandler(["node:read", "ns:read-job", "ns:csi-read-volume", "management"])) { api, call in
+            try await api.eventStream(call)
+        },
     ]
 
     /// The rows of `routes` by their path's first segment, in table order.
