@@ -115,9 +115,11 @@ struct EventStreamBenchmark: AsyncParsableCommand {
             let status = (write / shape.objects) % 2 == 0 ? "initializing" : "ready"
             return Self.request("PUT", "/v1/node/node-\(node)/status", body: Array(#"{"Status":"\#(status)"}"#.utf8))
         }
-        let subscribe = Self.request("GET", "/v1/event/stream?topic=Node", body: nil)
+        // From the index after the registrations: an idle subscriber has nothing to catch up on.
+        let path = "/v1/event/stream?topic=Node&index=\(base + 1)"
+        let subscribe = Self.request("GET", path, body: nil)
         print(
-            "event-stream (caravan): \(shape.subscribers) subscribers on GET /v1/event/stream?topic=Node, \(shape.writes) writes "
+            "event-stream (caravan): \(shape.subscribers) subscribers on GET \(path), \(shape.writes) writes "
                 + "(PUT /v1/node/:id/status on \(shape.objects) nodes without plugins, \(shape.inFlight) in flight)")
         let result = try await measure(
             server: "caravan", pid: server.processIdentifier, port: port, shape: shape, subscribe: subscribe,
@@ -181,8 +183,8 @@ struct EventStreamBenchmark: AsyncParsableCommand {
             server: "etcd", pid: server.processIdentifier, port: clientPort, shape: shape, subscribe: subscribe,
             format: .etcdWatch(after: base), writeRequests: requests, acknowledgedIndex: Self.etcdRevision)
         print(
-            "  watch message: \(format(result.meanLineBytes)) bytes (newline included; the value base64-encoded), "
-                + "\(format(result.eventsPerLine)) events per message")
+            "  watch messages: \(format(result.meanLineBytes / max(result.eventsPerLine, 1))) bytes per event (newline included; "
+                + "the value base64-encoded), \(format(result.eventsPerLine)) events per message")
         result.report()
         return result
     }
@@ -220,7 +222,8 @@ struct EventStreamBenchmark: AsyncParsableCommand {
             for problem in problems.prefix(5) { print("    \(problem)") }
             if problems.count > 5 { print("    … and \(problems.count - 5) more") }
             print("  writes acknowledged: \(writes) in \(format(writeSeconds)) s (\(format(Double(writes) / writeSeconds)) writes/s)")
-            print("  last write acknowledged → last subscriber has the last event: \(format(lastAckToLastDelivery * 1000)) ms")
+            let early = lastAckToLastDelivery < 0 ? " (the last event was in before the last acknowledgement)" : ""
+            print("  last write acknowledged → last subscriber has the last event: \(format(lastAckToLastDelivery * 1000)) ms\(early)")
             print(
                 "  first write → last delivery: \(format(firstWriteToLastDelivery)) s; "
                     + "delivery rate \(format(deliveryRate)) events/s (\(subscribers) × \(writes) events)")
