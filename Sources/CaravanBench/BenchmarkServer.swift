@@ -11,8 +11,18 @@ struct BenchmarkServer {
 
     init(program: String, arguments: [String], client: LoopbackHTTPClient, readyPath: String) async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        process.executableURL = directory.appendingPathComponent(program)
+        try await self.init(executable: directory.appendingPathComponent(program), arguments: arguments, client: client, readyPath: readyPath)
+    }
+
+    /// Another program (etcd), found by its path; `discardOutput` sends what it prints nowhere.
+    init(executable: URL, arguments: [String], client: LoopbackHTTPClient, readyPath: String, discardOutput: Bool = false) async throws {
+        let program = executable.lastPathComponent
+        process.executableURL = executable
         process.arguments = arguments
+        if discardOutput {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(60)
         while (try? await client.get(readyPath).get().status) != 200 {

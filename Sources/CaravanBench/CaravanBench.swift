@@ -8,7 +8,7 @@ struct CaravanBench: AsyncParsableCommand {
         abstract: "Caravan's benchmarks (run a release build).",
         subcommands: [
             FSMApplyBenchmark.self, ListEncodeBenchmark.self, ParkedQueriesBenchmark.self, StorageCodecBenchmark.self, SnapshotBenchmark.self,
-            ReplayBenchmark.self, VolumeClaimBenchmark.self, VolumeListBenchmark.self, AllBenchmarks.self,
+            ReplayBenchmark.self, VolumeClaimBenchmark.self, VolumeListBenchmark.self, EventStreamBenchmark.self, AllBenchmarks.self,
             BareLongPollServer.self,
         ]
     )
@@ -39,5 +39,7 @@ struct AllBenchmarks: AsyncParsableCommand {
         try VolumeClaimBenchmark.parse(small ? ["--nodes", "50", "--volumes", "500", "--rounds", "1"] : []).run()
         let list = ["--port", String(listPort)]
         try await VolumeListBenchmark.parse(small ? ["--volumes", "2000", "--pages", "3"] + list : list).run()
+        // Beside etcd when it is installed; without it, the Caravan half alone.
+        try await EventStreamBenchmark.parse((small ? ["--quick"] : []) + ["--port", String(port)]).run()
     }
 }

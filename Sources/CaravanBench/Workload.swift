@@ -98,3 +98,13 @@ extension Workload {
             requestedCapacityMin: 10 << 30)
     }
 }
+
+extension Workload {
+    /// A node with no CSI plugins: a change of its status is one Node event and nothing else.
+    static func plainNode(_ number: Int) -> Node {
+        var node = node(number, plugin: "none")
+        node.csiControllerPlugins = [:]
+        node.csiNodePlugins = [:]
+        return node
+    }
+}
