@@ -10,9 +10,9 @@ import Synchronization
 /// (``park(_:after:)``). Appending never waits for a stream: a stream that is slow only falls
 /// behind, and one that falls behind what the journal keeps learns it from ``read(from:limit:)``.
 ///
-/// The journal covers every index from ``Read/gap(resumingAt:)``'s `resumingAt` on: entries
-/// applied by this server since it started from its snapshot, or since it installed one, up to
-/// `capacity` batches and no further back than the log is compacted (``trim(through:)``).
+/// The journal covers every index from ``coveredFrom`` on: the entries this server applied since
+/// it started from its snapshot, or since it installed one, at most `capacity` batches and no
+/// further back than the log is compacted (``trim(through:)``).
 public final class EventJournal: Sendable {
     /// What a stream at a cursor may read next.
     public enum Read: Sendable {
@@ -27,7 +27,7 @@ public final class EventJournal: Sendable {
     public enum Wake: Sendable, Equatable {
         /// An entry past the stream's cursor was applied, or the journal restarted.
         case appended
-        /// ``expire(_:)`` or ``expireAll()`` was called for it: a heartbeat is due.
+        /// ``expire(_:)`` was called for it: a heartbeat is due.
         case expired
         /// The journal closed (the server is stopping), the reservation was released, or the
         /// task was cancelled: the stream ends.
@@ -75,17 +75,8 @@ public final class EventJournal: Sendable {
         self.capacity = capacity
     }
 
-    /// The last index appended, or the index the journal restarted at.
-    public var appliedIndex: UInt64 { storage.withLock { $0.appliedIndex } }
-
     /// The first index the journal covers.
     public var coveredFrom: UInt64 { storage.withLock { $0.coveredFrom } }
-
-    /// The number of batches kept.
-    public var count: Int { storage.withLock { $0.batches.count } }
-
-    /// The number of streams parked.
-    public var parkedCount: Int { storage.withLock { $0.parked.count } }
 
     // MARK: Appending
 
@@ -198,12 +189,6 @@ public final class EventJournal: Sendable {
         } onCancel: {
             release(id)
         }
-    }
-
-    /// Wakes every parked stream for a heartbeat.
-    public func expireAll() {
-        let waiters = storage.withLock { $0.wakeAll() }
-        for waiter in waiters { waiter.resume(returning: .expired) }
     }
 
     /// Ends every stream, parked or not: the server is stopping.

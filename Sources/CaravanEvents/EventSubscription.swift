@@ -46,18 +46,9 @@ public struct EventSubscription: Sendable, Equatable {
     /// The stream's line for `batch`, `{"Index":N,"Events":[…]}` and a newline, or `nil` when no
     /// event of it passes.
     public func line(for batch: EventBatch) -> [UInt8]? {
-        var selected: [Int] = []
-        for (position, event) in batch.events.enumerated() where matches(event) { selected.append(position) }
-        guard !selected.isEmpty else { return nil }
-        let encoded = batch.encodedEvents
-        var line = Array(#"{"Index":\#(batch.index),"Events":["#.utf8)
-        line.reserveCapacity(line.count + selected.reduce(4) { $0 + encoded[$1].count + 1 })
-        for (number, position) in selected.enumerated() {
-            if number > 0 { line.append(UInt8(ascii: ",")) }
-            line += encoded[position]
-        }
-        line += Array("]}\n".utf8)
-        return line
+        let selected = batch.events.indices.filter { matches(batch.events[$0]) }
+        if selected.isEmpty { return nil }
+        return selected.count == batch.events.count ? batch.line : batch.line(of: selected)
     }
 }
 

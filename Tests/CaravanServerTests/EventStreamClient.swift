@@ -14,7 +14,7 @@ struct EventStreamClient {
     final class Lines {
         private var iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
         private var pending = ""
-        private(set) var ended = false
+        private var ended = false
 
         init(_ iterator: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator) {
             self.iterator = iterator
@@ -38,22 +38,6 @@ struct EventStreamClient {
                 case .end: ended = true
                 }
             }
-        }
-
-        /// The next line parsed as a JSON object.
-        func nextObject() async throws -> [String: Any]? {
-            guard let line = try await next() else { return nil }
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw Failure(description: "not a JSON object: \(line)")
-            }
-            return object
-        }
-
-        /// The lines up to the end of the stream.
-        func rest() async throws -> [String] {
-            var lines: [String] = []
-            while let line = try await next() { lines.append(line) }
-            return lines
         }
     }
 
