@@ -98,17 +98,12 @@ struct EventStreamBenchmark: AsyncParsableCommand {
         defer { server.stop() }
         try await probe.shutdown()
 
-        let setup = try await KeepAliveConnection.open(group: MultiThreadedEventLoopGroup.singleton, host: "127.0.0.1", port: port)
-        var base: UInt64 = 0
-        for number in 0..<shape.objects {
-            let body = ParkedQueriesBenchmark.registerBody(Workload.plainNode(number))
-            let reply = try await setup.send(Self.request("PUT", "/v1/node/register", body: body))
-            guard reply.status == 200, let index = Self.caravanIndex(reply.body) else {
-                throw BenchmarkFailure("node registration failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
-            }
-            base = max(base, index)
-        }
-        await setup.close()
+        let base = try await Self.setUp(
+            port: port, what: "node registration",
+            requests: (0..<shape.objects).map {
+                Self.request("PUT", "/v1/node/register", body: ParkedQueriesBenchmark.registerBody(Workload.plainNode($0)))
+            },
+            index: Self.caravanIndex)
 
         let requests = (0..<shape.writes).map { write in
             let node = write % shape.objects
@@ -127,6 +122,22 @@ struct EventStreamBenchmark: AsyncParsableCommand {
         print("  event line: \(format(result.meanLineBytes)) bytes (newline included), \(format(result.eventsPerLine)) events per line")
         result.report()
         return result
+    }
+
+    /// Sends the writes that make the objects the measured writes change, one after another on
+    /// one connection; the highest index (or revision) they reached.
+    static func setUp(port: Int, what: String, requests: [[UInt8]], index: ([UInt8]) -> UInt64?) async throws -> UInt64 {
+        let setup = try await KeepAliveConnection.open(group: MultiThreadedEventLoopGroup.singleton, host: "127.0.0.1", port: port)
+        var base: UInt64 = 0
+        for request in requests {
+            guard let reply = try? await setup.send(request), reply.status == 200, let reached = index(reply.body) else {
+                await setup.close()
+                throw BenchmarkFailure("\(what) failed on 127.0.0.1:\(port)")
+            }
+            base = max(base, reached)
+        }
+        await setup.close()
+        return base
     }
 
     /// The `Index` of a Caravan write reply.
@@ -162,16 +173,8 @@ struct EventStreamBenchmark: AsyncParsableCommand {
             let body = #"{"key":"\#(Self.base64("/bench/key-\(key)"))","value":"\#(Data(value.prefix(valueBytes)).base64EncodedString())"}"#
             return Self.request("POST", "/v3/kv/put", body: Array(body.utf8))
         }
-        let setup = try await KeepAliveConnection.open(group: MultiThreadedEventLoopGroup.singleton, host: "127.0.0.1", port: clientPort)
-        var base: UInt64 = 0
-        for key in 0..<shape.objects {
-            let reply = try await setup.send(put(key, -1))
-            guard reply.status == 200, let revision = Self.etcdRevision(reply.body) else {
-                throw BenchmarkFailure("etcd put failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
-            }
-            base = max(base, revision)
-        }
-        await setup.close()
+        let base = try await Self.setUp(
+            port: clientPort, what: "etcd put", requests: (0..<shape.objects).map { put($0, -1) }, index: Self.etcdRevision)
 
         let requests = (0..<shape.writes).map { put($0 % shape.objects, $0) }
         let watch = #"{"create_request":{"key":"\#(Self.base64("/bench/"))","range_end":"\#(Self.base64("/bench0"))"}}"#

@@ -432,24 +432,12 @@ private final class ReplyReader: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private static let contentLength = Array("\r\ncontent-length:".utf8)
-
     /// A whole response at the start of `bytes`, and its length.
     private static func parse(_ bytes: [UInt8]) -> (KeepAliveConnection.Reply, Int)? {
-        guard let headEnd = bytes.firstRange(of: [13, 10, 13, 10])?.upperBound else { return nil }
-        let lowered = bytes[..<headEnd].map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-        var length = 0
-        if let header = lowered.firstRange(of: contentLength) {
-            var position = header.upperBound
-            while lowered[position] == 32 { position += 1 }
-            while lowered[position] >= 48, lowered[position] <= 57 {
-                length = length * 10 + Int(lowered[position]) - 48
-                position += 1
-            }
+        bytes.withUnsafeBytes { raw in
+            guard let head = ResponseHead(parsing: raw), raw.count >= head.end + head.contentLength else { return nil }
+            let length = head.end + head.contentLength
+            return (.init(status: head.status, body: Array(bytes[head.end..<length]), received: .now), length)
         }
-        guard bytes.count >= headEnd + length else { return nil }
-        var status = 0
-        for position in 9..<12 { status = status * 10 + Int(bytes[position]) - 48 }
-        return (.init(status: status, body: Array(bytes[headEnd..<(headEnd + length)]), received: .now), headEnd + length)
     }
 }
