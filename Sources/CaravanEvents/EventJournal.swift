@@ -25,7 +25,7 @@ public final class EventJournal: Sendable {
 
     /// Why a parked stream resumed.
     public enum Wake: Sendable, Equatable {
-        /// An entry past the stream's cursor was applied, or the journal restarted.
+        /// An entry with events past the stream's cursor was applied, or the journal restarted.
         case appended
         /// ``expire(_:)`` was called for it: a heartbeat is due.
         case expired
@@ -89,8 +89,8 @@ public final class EventJournal: Sendable {
         append(index: applied.index, events: events)
     }
 
-    /// Appends the events of the entry at `index` (none: the index only moves) and wakes the
-    /// parked streams.
+    /// Appends the events of the entry at `index` and wakes the parked streams; an entry without
+    /// events only moves the index, and wakes nobody.
     public func append(index: UInt64, events: [Event]) {
         let batch = events.isEmpty ? nil : EventBatch(index: index, events: events)
         let waiters = storage.withLock { storage in
@@ -168,9 +168,13 @@ public final class EventJournal: Sendable {
     /// The number of open reservations: streams running.
     public var streamCount: Int { storage.withLock { $0.reservations.count } }
 
-    /// Waits until an entry at or past `cursor` is appended (at once if one is), the journal
-    /// restarts, ``expire(_:)`` is called for `id` (at once if it was since the last park), or
-    /// the stream must end (at once if `id` is not reserved, or the journal closed).
+    /// The number of streams parked now, waiting for an entry.
+    public var parkedCount: Int { storage.withLock { $0.parked.count } }
+
+    /// Waits until an entry with events at or past `cursor` is appended (at once if any entry at
+    /// or past it was: the stream's cursor moves), the journal restarts, ``expire(_:)`` is called
+    /// for `id` (at once if it was since the last park), or the stream must end (at once if `id`
+    /// is not reserved, or the journal closed).
     public func park(_ id: UInt64, at cursor: UInt64) async -> Wake {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

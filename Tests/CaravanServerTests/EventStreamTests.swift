@@ -174,6 +174,62 @@ struct EventStreamTests {
         #expect(again == Array(after.suffix(last - snapshot)), "the same entries give the same lines after a restart")
     }
 
+    @Test("ACLs per topic: a token opens only the topics it may read, and its stream ends with an error line when the token is deleted")
+    func endsWhenTokenDeleted() async throws {
+        let agent = TestAgent(aclEnabled: true)
+        try await agent.run(.live) { client in
+            let fixture = try await ACLFixture.make(client)
+            let port = try Self.port(client)
+            let start = "/v1/event/stream?index=\(agent.index + 1)"
+            let denied = try await EventStreamClient.stream(port: port, "\(start)&topic=Job", token: fixture.clientSecret) { status, _ in status }
+            #expect(denied == 403, "the fixture's token reads nodes, not jobs")
+            try await EventStreamClient.stream(port: port, "\(start)&topic=Node", token: fixture.clientSecret) { status, lines in
+                #expect(status == 200)
+                let node = try await client.send(.put, "/v1/node/register", token: fixture.management, body: try Self.json(["Node": Body.node("n9")]))
+                #expect(node.status == .ok)
+                #expect(Self.summary(try await Self.nextEvents(lines)) == ["Node NodeRegistration n9"])
+                let deleted = try await client.send(.delete, "/v1/acl/token/\(fixture.clientAccessor)", token: fixture.management, body: nil)
+                #expect(deleted.status == .ok)
+                #expect(
+                    try await Self.nextEventLine(lines)
+                        == #"{"Error":"subscription closed by server, client should resubscribe: its ACL token was deleted or has expired"}"#)
+                #expect(try await lines.next() == nil, "the stream ends after its error line")
+            }
+        }
+    }
+
+    @Test("a policy change that takes away one of a stream's topics ends that stream; a stream whose topics are all still allowed goes on")
+    func endsWhenPolicyNarrows() async throws {
+        let agent = TestAgent(aclEnabled: true)
+        try await agent.run(.live) { client in
+            let fixture = try await ACLFixture.make(client)
+            let port = try Self.port(client)
+            func policy(_ rules: String) async throws {
+                let written = try await client.send(.put, "/v1/acl/policy/streams", token: fixture.management, body: try Self.json(["Name": "streams", "Rules": rules]))
+                #expect(written.status == .ok, "\(written.text)")
+            }
+            try await policy("node { policy = \"read\" }\nnamespace \"default\" { capabilities = [\"read-job\"] }")
+            let created = try await client.send(.put, "/v1/acl/token", token: fixture.management, body: try Self.json(["Type": "client", "Policies": ["streams"]]))
+            let secret = try #require(try created.object["SecretID"] as? String)
+            let start = "/v1/event/stream?index=\(agent.index + 1)"
+            try await EventStreamClient.stream(port: port, "\(start)&topic=Node", token: secret) { nodeStatus, nodeLines in
+                try await EventStreamClient.stream(port: port, "\(start)&topic=Node&topic=Job", token: secret) { bothStatus, bothLines in
+                    #expect(nodeStatus == 200 && bothStatus == 200)
+                    try await policy("node { policy = \"read\" }")
+                    #expect(
+                        try await Self.nextEventLine(bothLines)
+                            == #"{"Error":"subscription closed by server, client should resubscribe: its ACL token no longer allows the topic Job"}"#)
+                    #expect(try await bothLines.next() == nil)
+                }
+                let node = try await client.send(.put, "/v1/node/register", token: fixture.management, body: try Self.json(["Node": Body.node("n9")]))
+                #expect(node.status == .ok)
+                #expect(Self.summary(try await Self.nextEvents(nodeLines)) == ["Node NodeRegistration n9"], "the Node-only stream goes on")
+            }
+        }
+    }
+
+    static func json(_ object: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: object) }
+
     @Test("an idle stream sends {} at every heartbeat")
     func heartbeats() async throws {
         let agent = TestAgent(eventHeartbeat: .milliseconds(20))

@@ -3,6 +3,7 @@ import CaravanDurability
 import CaravanRaft
 import CaravanState
 import CaravanStorage
+import CaravanTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import Testing

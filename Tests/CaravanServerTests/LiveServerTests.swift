@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

@@ -178,14 +178,3 @@ enum Body {
     }
 }
 
-/// Waits, with a deadline, until `condition` holds.
-func eventually(within limit: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(what)")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}

@@ -1,20 +1,10 @@
+import CaravanTestSupport
 import Testing
 
 @testable import CaravanState
 
 /// Parking and waking blocking queries.
 struct WatchRegistryTests {
-    /// Waits, with a deadline, until `condition` holds.
-    static func eventually(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
-            await Task.yield()
-        }
-    }
-
-    struct WaitTimedOut: Error {}
-
     static func changes(_ keys: WatchKey...) -> ChangeSet {
         var set = ChangeSet()
         for key in keys { set.insert(key) }
@@ -26,7 +16,7 @@ struct WatchRegistryTests {
         let registry = WatchRegistry()
         let id = registry.reserve()
         async let wake = registry.park(id, on: [.plugin("foo")], seenIndex: 0)
-        try await Self.eventually { registry.parkedCount == 1 }
+        try await eventually("1 parked") { registry.parkedCount == 1 }
         registry.notify(Self.changes(.plugin("foo")), index: 1)
         #expect(await wake == .changed)
         #expect(registry.parkedCount == 0)
@@ -37,7 +27,7 @@ struct WatchRegistryTests {
         let registry = WatchRegistry()
         let id = registry.reserve()
         async let wake = registry.park(id, on: [.plugin("foo")], seenIndex: 0)
-        try await Self.eventually { registry.parkedCount == 1 }
+        try await eventually("1 parked") { registry.parkedCount == 1 }
         registry.notify(Self.changes(.plugin("bar")), index: 1)
         registry.notify(Self.changes(.node("n1")), index: 2)
         #expect(registry.parkedCount == 1, "still parked after two unrelated entries")
@@ -50,7 +40,7 @@ struct WatchRegistryTests {
         let registry = WatchRegistry()
         let id = registry.reserve()
         async let wake = registry.park(id, on: [.table(.plugins)], seenIndex: 0)
-        try await Self.eventually { registry.parkedCount == 1 }
+        try await eventually("1 parked") { registry.parkedCount == 1 }
         registry.notify(Self.changes(.plugin("anything")), index: 1)
         #expect(await wake == .changed)
     }
@@ -77,7 +67,7 @@ struct WatchRegistryTests {
         let registry = WatchRegistry()
         let id = registry.reserve()
         let task = Task { await registry.park(id, on: [.plugin("foo")], seenIndex: 0) }
-        try await Self.eventually { registry.parkedCount == 1 }
+        try await eventually("1 parked") { registry.parkedCount == 1 }
         task.cancel()
         #expect(await task.value == .cancelled)
         #expect(registry.parkedCount == 0)
@@ -91,7 +81,7 @@ struct WatchRegistryTests {
             for (offset, id) in ids.enumerated() {
                 group.addTask { await registry.park(id, on: [.node("n\(offset)")], seenIndex: 0) }
             }
-            try await Self.eventually { registry.parkedCount == 3 }
+            try await eventually("3 parked") { registry.parkedCount == 3 }
             registry.notifyAll(index: 10)
             for try await wake in group { #expect(wake == .changed) }
         }
