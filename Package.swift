@@ -111,6 +111,7 @@ let package = Package(
                 "CaravanRaft",
                 "CaravanStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,7 +177,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "CaravanTestSupport", dependencies: ["CaravanCertificates", "CaravanModel", "CaravanRaft", "CaravanState"],
+            name: "CaravanTestSupport",
+            dependencies: [
+                "CaravanCertificates", "CaravanModel", "CaravanRaft", "CaravanState",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/CaravanTestSupport",
             swiftSettings: strict
         ),
@@ -187,11 +194,11 @@ let package = Package(
         .testTarget(
             name: "CaravanEventsTests", dependencies: ["CaravanEvents", "CaravanModel", "CaravanState", "CaravanTestSupport"], swiftSettings: strict),
         .testTarget(name: "CaravanModelTests", dependencies: ["CaravanModel"], swiftSettings: strict),
-        .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft"], swiftSettings: strict),
+        .testTarget(name: "CaravanRaftTests", dependencies: ["CaravanRaft", "CaravanTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CaravanCoreTests", dependencies: ["CaravanCore", "CaravanAdmission", "CaravanDurability", "CaravanRaft"], swiftSettings: strict),
         .testTarget(
-            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanEvents", "CaravanModel", "CaravanState", "CaravanStorage"], swiftSettings: strict),
+            name: "CaravanSimTests", dependencies: ["CaravanSim", "CaravanDurability", "CaravanEvents", "CaravanModel", "CaravanState", "CaravanStorage", "CaravanTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CaravanStorageTests",
             dependencies: ["CaravanStorage", "CaravanRaft", "CaravanTestSupport"],

@@ -4,6 +4,7 @@ public import CaravanDurability
 import CaravanState
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 
 /// How to run an agent.
@@ -24,12 +25,17 @@ public struct AgentConfiguration: Sendable {
     public var peers: PeerTransportOptions
     /// The bounds on the server's queues, parked queries and response cache.
     public var limits: ServerLimits
+    /// The bounds on the API's connections: per client, deadlines, in all.
+    public var connections: ConnectionLimits
+    /// HTTPS for the API, or `nil` for plain HTTP.
+    public var https: APITLS?
 
     public init(
         httpHost: String = "127.0.0.1", httpPort: Int = 4646, api: APIConfiguration = APIConfiguration(),
         dataDirectory: String? = nil, durability: DurabilityOptions = DurabilityOptions(),
         membership: ClusterMembership = .standalone(), timing: ClusterTiming = ClusterTiming(), aclEnabled: Bool = false,
-        peers: PeerTransportOptions = PeerTransportOptions(), limits: ServerLimits = ServerLimits()
+        peers: PeerTransportOptions = PeerTransportOptions(), limits: ServerLimits = ServerLimits(),
+        connections: ConnectionLimits = ConnectionLimits(), https: APITLS? = nil
     ) {
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -41,6 +47,8 @@ public struct AgentConfiguration: Sendable {
         self.aclEnabled = aclEnabled
         self.peers = peers
         self.limits = limits
+        self.connections = connections
+        self.https = https
     }
 
     /// Parses `HOST:PORT` (as `-http-addr` takes it).
@@ -84,14 +92,19 @@ public struct Agent: Sendable {
         self.dataDirectoryLock = nil
     }
 
-    /// The Hummingbird application serving the API.
+    /// The Hummingbird application serving the API, each connection set up by ``APIChannel``.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let connections = configuration.connections
+        let https = configuration.https
+        let ceiling = connections.maxConnections ?? FileDescriptorLimit.current - ConnectionLimits.reservedDescriptors
+        return Application(
             responder: CaravanAPI(node: node, configuration: configuration.api),
+            server: HTTPServerBuilder { responder in APIChannel(responder: responder, limits: connections, tls: https) },
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort),
                 serverName: "caravan",
-                backlog: 4096
+                backlog: 4096,
+                availableConnectionsDelegate: ConnectionCeiling(maximum: max(1, ceiling), logger: logger)
             ),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger

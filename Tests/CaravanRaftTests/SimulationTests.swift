@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Testing
 
 @testable import CaravanRaft
@@ -6,6 +7,7 @@ import Testing
 /// reordered messages, restarts, compactions and membership changes. The network checks the
 /// raft safety properties after every step; at the end the faults stop and the cluster must
 /// converge on one leader and identical state machines.
+@Suite(.ownThread)
 struct SimulationTests {
     /// One seeded run's faults and load.
     struct Run {

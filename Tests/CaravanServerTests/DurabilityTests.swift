@@ -38,7 +38,7 @@ struct DurabilityTests {
         #expect(restarted.clusterStatus.isLeader)
         #expect(restarted.clusterStatus.configuration.voters == [Server.id(named: "s1")])
         #expect(restarted.store.state.index == before.index + 1, "everything it had, and its new term's no-op")
-        var log = try WriteAheadLog(directory: disk.directory("data/wal"))
+        let log = try WriteAheadLog(directory: disk.directory("data/wal"))
         #expect(try log.entries(from: 1, to: 1).first?.kind == .configuration)
         log.close()
     }

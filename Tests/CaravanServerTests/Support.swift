@@ -17,12 +17,14 @@ struct TestAgent {
 
     init(
         maxBodySize: Int = 1 << 20, node: ServerNode? = nil, aclEnabled: Bool = false,
-        clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }, eventHeartbeat: Duration = .seconds(30)
+        clock: @escaping @Sendable () -> Int64 = { TestAgent.clockTime }, eventHeartbeat: Duration = .seconds(30),
+        connections: ConnectionLimits = ConnectionLimits(), https: APITLS? = nil
     ) {
         var api = APIConfiguration(maxBodySize: maxBodySize, clock: clock)
         api.eventHeartbeat = eventHeartbeat
         let node = node ?? ServerNode(admission: Admission(aclEnabled: aclEnabled), clock: clock)
-        agent = Agent(node: node, configuration: AgentConfiguration(api: api, aclEnabled: aclEnabled))
+        agent = Agent(
+            node: node, configuration: AgentConfiguration(api: api, aclEnabled: aclEnabled, connections: connections, https: https))
     }
 
     var store: StateStoreView { StateStoreView(agent: agent) }

@@ -1,9 +1,11 @@
+import CaravanTestSupport
 import CaravanSim
 import Foundation
 import Testing
 
 /// The seeds pinned in `testdata/sim/regressions.txt`: each seed that found a bug keeps passing,
 /// and each debug-only mutation stays caught by the seed that first caught it.
+@Suite(.ownThread)
 struct RegressionTests {
     /// One line of the file.
     struct Pinned: Sendable, CustomTestStringConvertible {

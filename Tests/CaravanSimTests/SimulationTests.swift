@@ -1,8 +1,10 @@
+import CaravanTestSupport
 import CaravanSim
 import Foundation
 import Testing
 
 /// A simulated cluster is deterministic from its seed and its replicas converge.
+@Suite(.ownThread)
 struct SimulationTests {
     static func options(seed: UInt64, servers: Int = 3, faults: SimulationOptions.Faults = .none, ticks: Int = 600) -> SimulationOptions {
         var options = SimulationOptions(seed: seed)

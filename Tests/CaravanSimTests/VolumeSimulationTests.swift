@@ -1,9 +1,11 @@
+import CaravanTestSupport
 import CaravanSim
 import Testing
 
 /// Simulated runs with volume users: they claim and release volumes under swarm faults, every
 /// replica and every watcher of a volume agrees with the committed log, and the volume checks
 /// hold.
+@Suite(.ownThread)
 struct VolumeSimulationTests {
     static let acknowledgedClaims = "every claim a client was told it holds is in the committed state"
 

@@ -10,6 +10,7 @@ import Testing
 /// libFuzzer calls (`scripts/fuzz.sh` fuzzes from it): the quick mode of the fuzzer that every
 /// `make test` runs. `CARAVAN_REGENERATE=1` rewrites the seed inputs (`seed-*`); inputs the
 /// fuzzer found stay as they are.
+@Suite(.ownThread)
 struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("testdata/fuzz")

@@ -8,6 +8,7 @@ import Testing
 /// The state snapshot encoding: a restored state is the state that was encoded (it re-encodes to
 /// the same bytes, answers every read the same and applies later entries the same), equal states
 /// give equal bytes, the format is pinned, and bad bytes are clear errors, never crashes.
+@Suite(.ownThread)
 struct StateVersionCodecTests {
     /// A small state with every kind of record: two nodes (one ready), controller and node
     /// fingerprints (one unhealthy), a system job and a service job in another namespace, and

@@ -7,6 +7,7 @@ import Testing
 
 /// Applying a committed entry never traps: whatever a proposer wrote, every replica either
 /// applies it or refuses it the same way, and the state stays encodable and readable.
+@Suite(.ownThread)
 struct TotalApplyTests {
     @Test("a job whose groups' counts add up past Int.max applies, and its plugin expects Int.max instances")
     func countsSaturate() throws {
