@@ -52,13 +52,29 @@ public enum ClusterCertificates {
     public static func makeServerCertificate(
         authority: CertificatePair, region: String = "global", extraNames: [String] = [], days: Int = 365, now: Date = Date()
     ) throws -> CertificatePair {
+        try makeCertificate(
+            authority: authority, commonName: serverName(region: region), names: ["localhost", "127.0.0.1"] + extraNames,
+            usages: [.serverAuth, .clientAuth], days: days, now: now)
+    }
+
+    /// A certificate for the API's clients (Nomad's `tls cert create -cli`), signed by
+    /// `authority` and naming `cli.<region>.nomad`: good for `-verify-https-client`, and not a
+    /// server's (it does not name `server.<region>.nomad`, so the raft port refuses it).
+    public static func makeCLICertificate(authority: CertificatePair, region: String = "global", days: Int = 365, now: Date = Date()) throws
+        -> CertificatePair
+    {
+        try makeCertificate(authority: authority, commonName: "cli.\(region).nomad", names: ["localhost"], usages: [.clientAuth], days: days, now: now)
+    }
+
+    private static func makeCertificate(
+        authority: CertificatePair, commonName: String, names extraNames: [String], usages: [ExtendedKeyUsage.Usage], days: Int, now: Date
+    ) throws -> CertificatePair {
         let issuer = try Certificate(pemEncoded: authority.certificatePEM)
         let issuerKey = try Certificate.PrivateKey(pemEncoded: authority.privateKeyPEM)
         let authorityKeyID = try issuer.extensions.subjectKeyIdentifier?.keyIdentifier
         let key = P256.Signing.PrivateKey()
-        let serverName = serverName(region: region)
         var names: [GeneralName] = []
-        for name in [serverName, "localhost", "127.0.0.1"] + extraNames {
+        for name in [commonName] + extraNames {
             if let address = ipv4Bytes(name) {
                 names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(address))))
             } else {
@@ -68,7 +84,7 @@ public enum ClusterCertificates {
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-            try ExtendedKeyUsage([.serverAuth, .clientAuth])
+            try ExtendedKeyUsage(usages)
             SubjectAlternativeNames(names)
             SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
             AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
@@ -76,7 +92,7 @@ public enum ClusterCertificates {
         let certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
             notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
-            issuer: issuer.subject, subject: try DistinguishedName { CommonName(serverName) },
+            issuer: issuer.subject, subject: try DistinguishedName { CommonName(commonName) },
             signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: issuerKey)
         return CertificatePair(certificatePEM: try certificate.serializeAsPEM().pemString, privateKeyPEM: key.pemRepresentation)
     }

@@ -85,6 +85,21 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-file", withSingleDash: true), help: "PEM file of this server certificate's private key.")
     var keyFile: String?
 
+    @Flag(
+        name: .customLong("tls-http", withSingleDash: true),
+        help: "Serve the HTTP API over HTTPS with -cert-file and -key-file (Nomad's tls { http = true }).")
+    var tlsHTTP = false
+
+    @Flag(
+        name: .customLong("verify-https-client", withSingleDash: true),
+        help: "With -tls-http, require a client certificate the -ca-cert CA signed.")
+    var verifyHTTPSClient = false
+
+    @Option(
+        name: .customLong("http-max-conns-per-client", withSingleDash: true),
+        help: "API connections one client IP address may hold open; past it, 429 (0: no limit).")
+    var httpMaxConnsPerClient = ConnectionLimits().maxConnectionsPerClient
+
     @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -119,7 +134,12 @@ struct AgentCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
         let tlsFlags = [caCertificate, certificateFile, keyFile].compactMap { $0 }
         guard tlsFlags.isEmpty || tlsFlags.count == 3 else { throw ValidationError("-ca-cert, -cert-file and -key-file go together") }
-        guard tlsFlags.isEmpty || raftAddress != nil else { throw ValidationError("-ca-cert, -cert-file and -key-file secure the raft port: they need -raft-addr") }
+        guard tlsFlags.isEmpty || raftAddress != nil || tlsHTTP else {
+            throw ValidationError("-ca-cert, -cert-file and -key-file secure the raft port or, with -tls-http, the API: give -raft-addr or -tls-http")
+        }
+        guard !tlsHTTP || tlsFlags.count == 3 else { throw ValidationError("-tls-http needs -ca-cert, -cert-file and -key-file") }
+        guard !verifyHTTPSClient || tlsHTTP else { throw ValidationError("-verify-https-client needs -tls-http") }
+        guard httpMaxConnsPerClient >= 0 else { throw ValidationError("-http-max-conns-per-client must be 0 or more") }
         guard !region.isEmpty else { throw ValidationError("-region must not be empty") }
     }
 
@@ -140,9 +160,15 @@ struct AgentCommand: AsyncParsableCommand {
         let timing = ClusterTiming(
             heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
         var peers = PeerTransportOptions(logger: logger)
+        var https: APITLS?
         if let caCertificate, let certificateFile, let keyFile {
             do {
-                peers.tls = try PeerTLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, region: region)
+                if raftAddress != nil {
+                    peers.tls = try PeerTLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, region: region)
+                }
+                if tlsHTTP {
+                    https = try APITLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, verifyClients: verifyHTTPSClient)
+                }
             } catch {
                 logger.critical("caravan agent: cannot read the TLS files: \(error)")
                 throw ExitCode.failure
@@ -155,7 +181,8 @@ struct AgentCommand: AsyncParsableCommand {
         limits.eventBatches = eventBufferSize ?? Int(clamping: durability.snapshotInterval + durability.trailingEntries)
         let configuration = AgentConfiguration(
             httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
-            timing: timing, aclEnabled: aclEnabled, peers: peers, limits: limits)
+            timing: timing, aclEnabled: aclEnabled, peers: peers, limits: limits,
+            connections: ConnectionLimits(maxConnectionsPerClient: httpMaxConnsPerClient), https: https)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)
@@ -180,8 +207,10 @@ struct AgentCommand: AsyncParsableCommand {
             }
         }
         if aclEnabled { mode += ", ACLs enabled" }
+        if let https { mode += https.verifiesClients ? ", HTTPS with client certificates" : ", HTTPS" }
+        let scheme = https == nil ? "http" : "https"
         try await agent.run(logger: logger) { [logger, mode] port in
-            logger.info("caravan agent (\(mode)): HTTP API on http://\(host):\(port)")
+            logger.info("caravan agent (\(mode)): HTTP API on \(scheme)://\(host):\(port)")
         }
     }
 }

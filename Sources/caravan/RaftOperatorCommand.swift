@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `caravan operator raft`: the cluster's membership, through a server's HTTP API.
 struct RaftOperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,41 +8,6 @@ struct RaftOperatorCommand: AsyncParsableCommand {
         abstract: "List, add, remove and hand leadership between the raft peers.",
         subcommands: [ListPeers.self, AddPeer.self, RemovePeer.self, TransferLeadership.self]
     )
-
-    /// Where the server's HTTP API is, and the ACL token to send, as Nomad's CLI takes them.
-    struct Address: ParsableArguments {
-        @Option(name: .customLong("address", withSingleDash: true), help: "The HTTP API (default: $NOMAD_ADDR or http://127.0.0.1:4646).")
-        var address = ProcessInfo.processInfo.environment["NOMAD_ADDR"] ?? "http://127.0.0.1:4646"
-
-        /// No default value: the help text shows defaults, and a secret must not be shown.
-        @Option(name: .customLong("token", withSingleDash: true), help: "The ACL token's secret ID (default: $NOMAD_TOKEN).")
-        var token: String?
-
-        /// Sends one request; a non-200 answer is printed and ends the command with status 1.
-        func request(_ method: String, _ path: String) async throws -> Data {
-            guard let url = URL(string: address.trimmingCharacters(in: ["/"]) + path) else {
-                throw ValidationError("-address must be a URL, got \(address)")
-            }
-            var request = URLRequest(url: url)
-            request.httpMethod = method
-            if let secret = token ?? ProcessInfo.processInfo.environment["NOMAD_TOKEN"], !secret.isEmpty {
-                request.setValue(secret, forHTTPHeaderField: "X-Nomad-Token")
-            }
-            let (body, response): (Data, URLResponse)
-            do {
-                (body, response) = try await URLSession.shared.data(for: request)
-            } catch {
-                print("Error: cannot reach \(address): \(error.localizedDescription)")
-                throw ExitCode.failure
-            }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard status == 200 else {
-                print("Error: \(status) \(String(decoding: body, as: UTF8.self))")
-                throw ExitCode.failure
-            }
-            return body
-        }
-    }
 
     /// Which peer a command is about: its ID (name) or its raft address.
     struct Peer: ParsableArguments {
@@ -73,7 +34,7 @@ struct RaftOperatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-peer", abstract: "Add a server to the raft configuration (as a non-voter until it catches up).")
 
-        @OptionGroup var server: Address
+        @OptionGroup var server: APIConnection
 
         @Option(name: .customLong("peer-id", withSingleDash: true), help: "The new server's ID (its -node-id).")
         var id: String
@@ -96,7 +57,7 @@ struct RaftOperatorCommand: AsyncParsableCommand {
     struct ListPeers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list-peers", abstract: "Show the raft configuration.")
 
-        @OptionGroup var server: Address
+        @OptionGroup var server: APIConnection
 
         func run() async throws {
             let body = try await server.request("GET", "/v1/operator/raft/configuration")
@@ -126,7 +87,7 @@ struct RaftOperatorCommand: AsyncParsableCommand {
     struct RemovePeer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove-peer", abstract: "Remove a server from the raft configuration.")
 
-        @OptionGroup var server: Address
+        @OptionGroup var server: APIConnection
         @OptionGroup var peer: Peer
 
         func run() async throws {
@@ -140,7 +101,7 @@ struct RaftOperatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "transfer-leadership", abstract: "Hand the leadership to another voter.")
 
-        @OptionGroup var server: Address
+        @OptionGroup var server: APIConnection
         @OptionGroup var peer: Peer
 
         func run() async throws {

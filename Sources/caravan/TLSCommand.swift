@@ -40,10 +40,14 @@ struct TLSCommand: ParsableCommand {
     /// signed by the CA.
     struct CreateCertificate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "create", abstract: "Create a server certificate signed by the CA, naming server.<region>.nomad.")
+            commandName: "create",
+            abstract: "Create a server certificate (naming server.<region>.nomad) or a CLI one (cli.<region>.nomad), signed by the CA.")
 
-        @Flag(name: .customLong("server", withSingleDash: true), help: "A certificate for a server (the only kind Caravan uses).")
+        @Flag(name: .customLong("server", withSingleDash: true), help: "A certificate for a server: the raft port and the API.")
         var server = false
+
+        @Flag(name: .customLong("cli", withSingleDash: true), help: "A certificate for the API's clients (-verify-https-client); not a server's.")
+        var cli = false
 
         @Option(name: .customLong("region", withSingleDash: true), help: "The servers' region.")
         var region = "global"
@@ -64,7 +68,7 @@ struct TLSCommand: ParsableCommand {
         var days = 365
 
         func validate() throws {
-            guard server else { throw ValidationError("give -server: Caravan's certificates are for servers") }
+            guard server != cli else { throw ValidationError("give one of -server and -cli") }
             guard !region.isEmpty else { throw ValidationError("-region must not be empty") }
         }
 
@@ -78,13 +82,18 @@ struct TLSCommand: ParsableCommand {
                 print("Error: cannot read the CA (\(caFile), \(keyFile)): \(error.localizedDescription); create one with caravan tls ca create")
                 throw ExitCode.failure
             }
-            let pair = try ClusterCertificates.makeServerCertificate(
-                authority: authority, region: region, extraNames: dnsNames + ipAddresses, days: days)
+            let pair =
+                server
+                ? try ClusterCertificates.makeServerCertificate(authority: authority, region: region, extraNames: dnsNames + ipAddresses, days: days)
+                : try ClusterCertificates.makeCLICertificate(authority: authority, region: region, days: days)
+            let role = server ? "server" : "cli"
             let number = (0...).first { n in
-                !FileManager.default.fileExists(atPath: "\(region)-server-nomad-\(n).pem")
-                    && !FileManager.default.fileExists(atPath: "\(region)-server-nomad-\(n)-key.pem")
+                !FileManager.default.fileExists(atPath: "\(region)-\(role)-nomad-\(n).pem")
+                    && !FileManager.default.fileExists(atPath: "\(region)-\(role)-nomad-\(n)-key.pem")
             }!
-            try save(pair, certificate: "\(region)-server-nomad-\(number).pem", key: "\(region)-server-nomad-\(number)-key.pem", what: "Server certificate")
+            try save(
+                pair, certificate: "\(region)-\(role)-nomad-\(number).pem", key: "\(region)-\(role)-nomad-\(number)-key.pem",
+                what: server ? "Server certificate" : "CLI certificate")
         }
     }
 }

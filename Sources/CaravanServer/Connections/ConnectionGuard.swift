@@ -72,6 +72,11 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if isTLS, !hasServedRequest, case .awaitingHead(firstByte: nil) = reading, let first = unwrapInboundIn(data).readableBytesView.first,
+            first != Self.tlsHandshakeRecord
+        {
+            return refusePlainHTTP(context)
+        }
         if case .awaitingHead(firstByte: nil) = reading {
             reading = .awaitingHead(firstByte: .now())
             rescheduleDeadline()
@@ -128,6 +133,16 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
                 + "Connection: close\r\n\r\n" + body
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: nil)
         }
+        context.close(promise: nil)
+    }
+
+    /// The first byte of every TLS connection: a handshake record.
+    private static let tlsHandshakeRecord: UInt8 = 0x16
+
+    /// Answers plain HTTP sent to the HTTPS port as Go's server (and so Nomad) does, and closes.
+    private func refusePlainHTTP(_ context: ChannelHandlerContext) {
+        let response = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: nil)
         context.close(promise: nil)
     }
 
