@@ -16,6 +16,8 @@ enum JobValidation {
         if !Job.types.contains(job.type) { problems.append("Invalid job type: \"\(job.type)\"") }
         if job.priority < 1 || job.priority > 100 { problems.append("Job priority must be between [1, 100]") }
         if job.id.contains(" ") { problems.append("Job ID contains a space") }
+        if let problem = IdentifierRules.problem("Job ID", job.id) { problems.append(problem) }
+        if let problem = IdentifierRules.problem("Job Name", job.name) { problems.append(problem) }
         if job.taskGroups.isEmpty { problems.append("Missing job task groups") }
         if job.datacenters.count > maxDatacenters { problems.append("Job names more than \(maxDatacenters) datacenters") }
         if job.datacenters.contains(where: { $0.utf8.count > maxDatacenterLength }) {
@@ -34,6 +36,7 @@ enum JobValidation {
             for task in group.tasks {
                 if task.name.isEmpty { problems.append("\(label): Task missing name") }
                 guard let plugin = task.csiPluginConfig else { continue }
+                if let problem = IdentifierRules.problem("\(label): CSIPluginConfig PluginID", plugin.id) { problems.append(problem) }
                 if plugin.id.isEmpty { problems.append("\(label): CSIPluginConfig must have a non-empty PluginID") }
                 if !TaskCSIPluginConfig.types.contains(plugin.type) {
                     problems.append(

@@ -7,6 +7,7 @@ enum NodeValidation {
     static func validate(_ node: Node, in state: StateVersion) throws(AdmissionError) {
         guard !node.id.isEmpty else { throw .invalid("missing node ID for client registration") }
         guard !node.secretID.isEmpty else { throw .invalid("missing secret ID for client registration") }
+        try IdentifierRules.check([("node ID", node.id), ("node name", node.name)])
         guard node.datacenter.utf8.count <= JobValidation.maxDatacenterLength else {
             throw .invalid("node datacenter longer than \(JobValidation.maxDatacenterLength) bytes")
         }
@@ -18,6 +19,7 @@ enum NodeValidation {
             guard !id.isEmpty, info.pluginID.isEmpty || info.pluginID == id else {
                 throw .invalid("CSI plugin fingerprint \"\(id)\" names plugin \"\(info.pluginID)\"")
             }
+            try IdentifierRules.check([("CSI plugin ID", id)])
         }
         if let existing = state.node(id: node.id), !existing.secretID.isEmpty, existing.secretID != node.secretID {
             throw .invalid(StateError.nodeSecretMismatch(node.id).description)

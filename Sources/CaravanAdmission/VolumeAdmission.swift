@@ -11,6 +11,7 @@ enum VolumeAdmission {
             guard !registration.volumes.isEmpty else { throw .invalid("missing volumes to register") }
             try Admission.require(acl.allowsPluginRead)
             for volume in registration.volumes {
+                try IdentifierRules.check([("volume ID", volume.id), ("volume name", volume.name), ("volume plugin ID", volume.pluginID)])
                 try requireNamedNamespace(volume.namespace)
                 try Admission.require(acl.allows(.csiWriteVolume, inNamespace: volume.namespace))
                 if policyOverride { try Admission.require(acl.allows(.sentinelOverride, inNamespace: volume.namespace)) }

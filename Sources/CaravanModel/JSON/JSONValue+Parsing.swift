@@ -14,6 +14,21 @@ extension JSONValue {
         var parser = JSONValueParser(bytes: bytes, maximumDepth: maximumDepth)
         self = try parser.parseDocument()
     }
+
+    /// The first member name that one object of the JSON document `bytes` holds twice, or nil
+    /// (also when `bytes` is not JSON: the caller's decoder says why). Go's decoder keeps the
+    /// last of such members and Foundation's the first; an API that reads a body refuses it
+    /// rather than pick one.
+    public static func duplicateMemberName(in bytes: [UInt8], maximumDepth: Int = 512) -> String? {
+        var parser = JSONValueParser(bytes: bytes, maximumDepth: maximumDepth)
+        parser.refusesDuplicateNames = true
+        do {
+            _ = try parser.parseDocument()
+            return nil
+        } catch {
+            return parser.duplicateName
+        }
+    }
 }
 
 /// A recursive-descent JSON parser over a byte array.
@@ -21,6 +36,9 @@ private struct JSONValueParser {
     let bytes: [UInt8]
     let maximumDepth: Int
     var offset = 0
+    /// Whether an object naming a member twice is an error (recorded in ``duplicateName``).
+    var refusesDuplicateNames = false
+    var duplicateName: String?
 
     init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
@@ -82,6 +100,10 @@ private struct JSONValueParser {
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             offset += 1
+            if refusesDuplicateNames, members[name] != nil {
+                duplicateName = name
+                throw fail("duplicate member name")
+            }
             members[name] = try parseValue(depth: depth + 1)
             skipWhitespace()
             guard offset < bytes.count else { throw fail("unexpected end of object") }

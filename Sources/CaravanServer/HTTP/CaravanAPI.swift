@@ -120,8 +120,12 @@ public struct CaravanAPI: HTTPResponder {
             throw APIError(.contentTooLarge, "Request body too large")
         }
         guard buffer.readableBytes > 0 else { return nil }
+        let bytes = Array(buffer.readableBytesView)
+        if let name = JSONValue.duplicateMemberName(in: bytes) {
+            throw APIError.badRequest("Request body names \"\(name)\" twice in one object")
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIError.badRequest(DecodingErrorText.describe(error))
         }

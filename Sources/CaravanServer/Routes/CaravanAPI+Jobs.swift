@@ -69,7 +69,10 @@ extension CaravanAPI {
     }
 
     /// `PUT|POST /v1/jobs` and `/v1/job/:id`: validate, canonicalize, propose, answer once applied.
+    /// A caller who may submit jobs in no namespace at all is refused before the body is read;
+    /// the job's own namespace is checked once it is known.
     func registerJob(_ request: Request, query: QueryParameters, pathID: String?) async throws -> Response {
+        try await caller(request).require(anyOf: [.submitJob, .registerJob], inNamespace: "*")
         let body = try await decodeBody(request, as: JobRegisterRequest.self)
         guard var job = body.job else { throw APIError.badRequest("Job must be specified") }
         guard !job.id.isEmpty else { throw APIError.badRequest("Job ID hasn't been provided") }

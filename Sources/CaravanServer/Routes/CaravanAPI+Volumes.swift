@@ -97,8 +97,13 @@ extension CaravanAPI {
     }
 
     /// `PUT /v1/volume/csi/:id` and `PUT|POST /v1/volumes`: registers the body's volumes (the
-    /// path's ID is ignored, as in Nomad). A volume without a namespace is in the request's.
+    /// path's ID is ignored, as in Nomad). A volume without a namespace is in the request's. A
+    /// caller who may not read plugins, or write volumes in any namespace, is refused before the
+    /// body is read.
     func registerVolumes(_ request: Request, _ query: QueryParameters) async throws -> Response {
+        let caller = try await caller(request)
+        try caller.require(\.allowsPluginRead)
+        try caller.require(.csiWriteVolume, inNamespace: "*")
         let body = try await decodeBody(request, as: VolumeRegisterRequest.self)
         let fallback = namespace(query, body: body.namespace)
         let volumes = (body.volumes ?? []).map { volume in
