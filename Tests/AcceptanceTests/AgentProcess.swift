@@ -23,13 +23,20 @@ final class AgentProcess {
     }
 
     /// Starts `caravan agent` with `arguments` and waits (up to `deadline`) for it to report its
-    /// HTTP port; `command` replaces `agent` and its address flags.
-    init(arguments: [String], command: [String]? = nil, deadline: Duration = .seconds(60)) throws {
+    /// HTTP port; `command` replaces `agent` and its address flags. With `openFiles`, the agent
+    /// may open at most that many files (soft and hard limit, set by the shell that starts it).
+    init(arguments: [String], command: [String]? = nil, openFiles: Int? = nil, deadline: Duration = .seconds(60)) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw StartFailure(description: "\(Self.binary.path) is missing: run `swift build` first (make test does)")
         }
-        process.executableURL = Self.binary
-        process.arguments = (command ?? ["agent", "-http-addr", "127.0.0.1:0", "-log-level", "info"]) + arguments
+        let caravanArguments = (command ?? ["agent", "-http-addr", "127.0.0.1:0", "-log-level", "info"]) + arguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.binary.path] + caravanArguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = caravanArguments
+        }
         process.standardError = errorOutput
         process.standardOutput = errorOutput
         try process.run()
