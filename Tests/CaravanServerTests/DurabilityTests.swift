@@ -6,6 +6,8 @@ import CaravanState
 import CaravanStorage
 import CaravanTestSupport
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 /// A server with a data directory: what it acknowledges survives a restart, and a restart
@@ -150,6 +152,34 @@ struct DurabilityTests {
         // The acknowledged write survives (the refused one may too: its bytes were kept), then
         // the restarted server's no-op as it re-elects itself.
         #expect(restarted.store.state.index >= start + 1 + 1)
+    }
+
+    @Test("a full disk over HTTP: the write that cannot be synced answers 500 naming it, reads go on, nothing acknowledged is lost, and writes resume after a restart")
+    func fullDiskOverHTTP() async throws {
+        let disk = SimulatedDisk()
+        let node = try ServerNode(directory: Self.directory(on: disk), durability: Self.durability)
+        let agent = TestAgent(node: node)
+        try await agent.run { client in
+            try await client.registerNode(Body.node("before"))
+            disk.failsSyncs = true
+            let refused = try await client.put("/v1/node/register", body: ["Node": Body.node("during")])
+            #expect(refused.status == .internalServerError)
+            #expect(refused.text.contains("storage"), "\(refused.text)")
+            let read = try await client.get("/v1/nodes")
+            #expect(read.status == .ok)
+            #expect(try read.array.count == 1, "the acknowledged node, and not the refused one")
+            disk.failsSyncs = false
+            let after = try await client.put("/v1/node/register", body: ["Node": Body.node("after")])
+            #expect(after.status == .internalServerError, "a server whose disk failed takes no writes until it restarts")
+        }
+        disk.crash { _ in .lost }
+        let restarted = TestAgent(node: try ServerNode(directory: Self.directory(on: disk), durability: Self.durability))
+        try await restarted.run { client in
+            let names = try await client.get("/v1/nodes").array.compactMap { ($0 as? [String: Any])?["ID"] as? String }
+            #expect(names == ["before"])
+            try await client.registerNode(Body.node("resumed"))
+            #expect(try await client.get("/v1/nodes").array.count == 2)
+        }
     }
 
     @Test("a background snapshot that fails is reported and retried later; writes go on")

@@ -29,6 +29,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private let counts: ClientConnectionCounts
     private let isTLS: Bool
     private var countedAddress: String?
+    /// Whether the connection was checked against its client's limit (once, when it became active).
+    private var admitted = false
     private var reading = Reading.awaitingHead(firstByte: nil)
     /// Requests whose headers were read and whose response has not ended.
     private var unanswered = 0
@@ -107,7 +109,9 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Limits
 
     private func admit(_ context: ChannelHandlerContext) {
-        guard countedAddress == nil, limits.maxConnectionsPerClient > 0,
+        guard !admitted else { return }
+        admitted = true
+        guard limits.maxConnectionsPerClient > 0,
             let address = context.channel.remoteAddress?.ipAddress
         else { return rescheduleDeadline() }
         guard counts.open(address) else {
