@@ -48,7 +48,7 @@ final class AgentProcess {
             let chunk = errorOutput.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: #"HTTP API on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let range = text.range(of: #"HTTP API on https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 found = Int(text[range].split(separator: ":").last!)
             }
         }
