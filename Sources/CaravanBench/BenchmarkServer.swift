@@ -9,6 +9,10 @@ import NIOCore
 struct BenchmarkServer {
     let process = Process()
 
+    /// `caravan agent`'s flag lifting its per-client connection limit (100): the load generator
+    /// is one address that opens thousands of connections.
+    static let unlimitedClient = ["-http-max-conns-per-client", "0"]
+
     init(program: String, arguments: [String], client: LoopbackHTTPClient, readyPath: String) async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         try await self.init(executable: directory.appendingPathComponent(program), arguments: arguments, client: client, readyPath: readyPath)

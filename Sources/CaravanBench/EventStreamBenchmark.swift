@@ -93,7 +93,7 @@ struct EventStreamBenchmark: AsyncParsableCommand {
     func measureCaravan(_ shape: Shape) async throws -> Measurement {
         let probe = LoopbackHTTPClient(host: "127.0.0.1", port: port)
         let server = try await BenchmarkServer(
-            program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"], client: probe,
+            program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"] + BenchmarkServer.unlimitedClient, client: probe,
             readyPath: "/v1/status/leader")
         defer { server.stop() }
         try await probe.shutdown()

@@ -40,7 +40,7 @@ struct ParkedQueriesBenchmark: AsyncParsableCommand {
             switch peer {
             case .caravan:
                 try await BenchmarkServer(
-                    program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"],
+                    program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"] + BenchmarkServer.unlimitedClient,
                     client: client, readyPath: "/v1/status/leader")
             case .bare:
                 try await BenchmarkServer(

@@ -17,7 +17,7 @@ struct VolumeListBenchmark: AsyncParsableCommand {
     func run() async throws {
         let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
         let server = try await BenchmarkServer(
-            program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"], client: client,
+            program: "caravan", arguments: ["agent", "-dev", "-http-addr", "127.0.0.1:\(port)", "-log-level", "warning"] + BenchmarkServer.unlimitedClient, client: client,
             readyPath: "/v1/status/leader")
         defer { server.stop() }
         for number in 0..<10 {
