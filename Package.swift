@@ -51,6 +51,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CaravanConfig",
+            dependencies: ["CaravanHCL"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CaravanACL",
             dependencies: ["CaravanHCL", "CaravanModel"],
             swiftSettings: strict
@@ -141,6 +146,7 @@ let package = Package(
             name: "caravan",
             dependencies: [
                 "CaravanCertificates",
+                "CaravanConfig",
                 "CaravanCore",
                 "CaravanDurability",
                 "CaravanServer",
@@ -194,6 +200,7 @@ let package = Package(
         .testTarget(name: "CaravanDurabilityTests", dependencies: ["CaravanDurability", "CaravanRaft", "CaravanStorage"], swiftSettings: strict),
         .testTarget(name: "CaravanACLTests", dependencies: ["CaravanACL", "CaravanHCL"], swiftSettings: strict),
         .testTarget(name: "CaravanFilterTests", dependencies: ["CaravanFilter", "CaravanModel"], swiftSettings: strict),
+        .testTarget(name: "CaravanConfigTests", dependencies: ["CaravanConfig", "CaravanHCL"], swiftSettings: strict),
         .testTarget(name: "CaravanHCLTests", dependencies: ["CaravanHCL"], swiftSettings: strict),
         .testTarget(
             name: "CaravanEventsTests", dependencies: ["CaravanEvents", "CaravanModel", "CaravanState", "CaravanTestSupport"], swiftSettings: strict),

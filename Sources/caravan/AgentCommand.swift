@@ -1,10 +1,12 @@
 import ArgumentParser
 import CaravanCertificates
+import CaravanConfig
 import CaravanCore
 import CaravanDurability
 import CaravanRaft
 import CaravanServer
 import CaravanState
+import Foundation
 import Logging
 
 /// `caravan agent`: runs a server.
@@ -18,9 +20,19 @@ struct AgentCommand: AsyncParsableCommand {
             through -join start a new one. With -ca-cert, -cert-file and -key-file (made by caravan tls) servers \
             authenticate each other with mutual TLS, and a fresh server started with -join is added to a running \
             cluster by itself; without them the raft port is unauthenticated and an operator adds it \
-            (caravan operator raft add-peer).
+            (caravan operator raft add-peer). \
+            Every setting but -dev and the timings may also come from -config files, in Nomad's agent \
+            configuration language (HCL, or JSON); a flag given on the command line wins over every file \
+            (docs/configuration.md).
             """
     )
+
+    @Option(
+        name: .customLong("config", withSingleDash: true),
+        help: ArgumentHelp(
+            "An agent configuration file (HCL, or JSON when it ends in .json) or a directory of them (repeatable; later ones win).",
+            valueName: "FILE"))
+    var configFiles: [String] = []
 
     @Flag(name: .customLong("dev", withSingleDash: true), help: "Development mode: one server, state in memory.")
     var dev = false
@@ -28,8 +40,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir", withSingleDash: true), help: "Directory for the log and snapshots.")
     var dataDirectory: String?
 
-    @Option(name: .customLong("http-addr", withSingleDash: true), help: "HOST:PORT the HTTP API listens on (port 0: any free port).")
-    var httpAddress = "127.0.0.1:4646"
+    @Option(
+        name: .customLong("http-addr", withSingleDash: true),
+        help: "HOST:PORT the HTTP API listens on (port 0: any free port; default: 127.0.0.1:4646, or the file's).")
+    var httpAddress: String?
 
     @Flag(name: .customLong("server", withSingleDash: true), help: "Run as a server (the only mode Caravan has; accepted for Nomad's flags).")
     var server = false
@@ -40,8 +54,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("node-id", withSingleDash: true), help: "This server's name in the cluster (default: its raft address).")
     var nodeID: String?
 
-    @Option(name: .customLong("bootstrap-expect", withSingleDash: true), help: "Servers a new cluster waits for before electing a leader.")
-    var bootstrapExpect = 1
+    @Option(name: .customLong("bootstrap-expect", withSingleDash: true), help: "Servers a new cluster waits for before electing a leader (default: 1).")
+    var bootstrapExpect: Int?
 
     @Option(name: .customLong("join", withSingleDash: true), help: "Raft address of a server to join (repeatable).")
     var join: [String] = []
@@ -52,11 +66,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("election-timeout", withSingleDash: true), help: "Election timeout in milliseconds.")
     var electionMilliseconds = 1000
 
-    @Option(name: .customLong("snapshot-interval", withSingleDash: true), help: "Snapshot after this many entries.")
-    var snapshotInterval: UInt64 = DurabilityOptions().snapshotInterval
+    @Option(
+        name: .customLong("snapshot-interval", withSingleDash: true),
+        help: "Snapshot after this many entries (default: \(DurabilityOptions().snapshotInterval)).")
+    var snapshotInterval: UInt64?
 
-    @Option(name: .customLong("raft-trailing-logs", withSingleDash: true), help: "Log entries kept behind a snapshot for slow followers.")
-    var trailingLogs: UInt64 = DurabilityOptions().trailingEntries
+    @Option(
+        name: .customLong("raft-trailing-logs", withSingleDash: true),
+        help: "Log entries kept behind a snapshot for slow followers (default: \(DurabilityOptions().trailingEntries)).")
+    var trailingLogs: UInt64?
 
     @Option(
         name: .customLong("event-buffer-size", withSingleDash: true),
@@ -71,8 +89,8 @@ struct AgentCommand: AsyncParsableCommand {
         name: .customLong("acl-enabled", withSingleDash: true), help: "Check every request against ACL tokens (off by default, as in Nomad's -dev).")
     var aclEnabled = false
 
-    @Option(name: .customLong("region", withSingleDash: true), help: "The region; servers' certificates name server.<region>.nomad.")
-    var region = "global"
+    @Option(name: .customLong("region", withSingleDash: true), help: "The region; servers' certificates name server.<region>.nomad (default: global).")
+    var region: String?
 
     @Option(
         name: .customLong("ca-cert", withSingleDash: true),
@@ -92,97 +110,110 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("verify-https-client", withSingleDash: true),
-        help: "With -tls-http, require a client certificate the -ca-cert CA signed.")
+        help: "With HTTPS (-tls-http, tls { http = true }), require a client certificate the CA signed.")
     var verifyHTTPSClient = false
 
     @Option(
         name: .customLong("http-max-conns-per-client", withSingleDash: true),
-        help: "API connections one client IP address may hold open; past it, 429 (0: no limit).")
-    var httpMaxConnsPerClient = ConnectionLimits().maxConnectionsPerClient
+        help: "API connections one client IP address may hold open; past it, 429 (0: no limit; default: 100, or limits { http_max_conns_per_client }).")
+    var httpMaxConnsPerClient: Int?
 
-    @Option(name: .customLong("log-level", withSingleDash: true), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @Option(
+        name: .customLong("log-level", withSingleDash: true),
+        help: "trace, debug, info, notice, warning (warn), error (err) or critical (default: info).")
+    var logLevel: String?
+
+    /// What the command line says, for merging over the configuration files: an option left
+    /// out, or a flag not given, says nothing.
+    var commandLine: AgentOptions {
+        var options = AgentOptions()
+        options.dataDirectory = dataDirectory
+        options.httpAddress = httpAddress
+        options.raftAddress = raftAddress
+        options.nodeName = nodeID
+        options.bootstrapExpect = bootstrapExpect
+        options.join = join.isEmpty ? nil : join
+        options.snapshotInterval = snapshotInterval
+        options.trailingLogs = trailingLogs
+        options.eventBufferSize = eventBufferSize
+        options.aclEnabled = aclEnabled ? true : nil
+        options.region = region
+        options.logLevel = logLevel
+        options.tls.caFile = caCertificate
+        options.tls.certificateFile = certificateFile
+        options.tls.keyFile = keyFile
+        if caCertificate != nil || certificateFile != nil || keyFile != nil { options.tls.rpc = true }
+        options.tls.http = tlsHTTP ? true : nil
+        options.tls.verifyHTTPSClient = verifyHTTPSClient ? true : nil
+        options.httpMaxConnectionsPerClient = httpMaxConnsPerClient
+        return options
+    }
 
     func validate() throws {
-        guard dev != (dataDirectory != nil) else {
-            throw ValidationError(dev ? "-dev keeps its state in memory; drop -data-dir" : "give -dev or -data-dir DIR")
-        }
-        guard AgentConfiguration.parseAddress(httpAddress) != nil else {
-            throw ValidationError("-http-addr must be HOST:PORT, got \(httpAddress)")
-        }
-        guard snapshotInterval > 0 else { throw ValidationError("-snapshot-interval must be positive") }
-        if let eventBufferSize, eventBufferSize < 1 { throw ValidationError("-event-buffer-size must be positive") }
         guard eventHeartbeatMilliseconds >= 1 else { throw ValidationError("-event-heartbeat must be positive") }
-        if let raftAddress {
-            guard dataDirectory != nil else { throw ValidationError("-raft-addr needs -data-dir: a cluster member keeps its log on disk") }
-            guard let parsed = AgentConfiguration.parseAddress(raftAddress), parsed.port != 0 else {
-                throw ValidationError("-raft-addr must be HOST:PORT with a fixed port, got \(raftAddress)")
-            }
-            guard AgentConfiguration.parseAddress(httpAddress)!.port != 0 else {
-                throw ValidationError("a cluster member needs a fixed -http-addr port (its peers forward to it)")
-            }
-        } else {
-            guard bootstrapExpect == 1, join.isEmpty else { throw ValidationError("-bootstrap-expect and -join need -raft-addr") }
-        }
-        guard bootstrapExpect >= 1 else { throw ValidationError("-bootstrap-expect must be at least 1") }
-        for address in join where AgentConfiguration.parseAddress(address) == nil {
-            throw ValidationError("-join must be HOST:PORT, got \(address)")
-        }
         guard heartbeatMilliseconds >= 5, electionMilliseconds >= 2 * heartbeatMilliseconds else {
             throw ValidationError("-election-timeout must be at least twice -heartbeat-interval (which is at least 5 ms)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
-        let tlsFlags = [caCertificate, certificateFile, keyFile].compactMap { $0 }
-        guard tlsFlags.isEmpty || tlsFlags.count == 3 else { throw ValidationError("-ca-cert, -cert-file and -key-file go together") }
-        guard tlsFlags.isEmpty || raftAddress != nil || tlsHTTP else {
-            throw ValidationError("-ca-cert, -cert-file and -key-file secure the raft port or, with -tls-http, the API: give -raft-addr or -tls-http")
-        }
-        guard !tlsHTTP || tlsFlags.count == 3 else { throw ValidationError("-tls-http needs -ca-cert, -cert-file and -key-file") }
-        guard !verifyHTTPSClient || tlsHTTP else { throw ValidationError("-verify-https-client needs -tls-http") }
-        guard httpMaxConnsPerClient >= 0 else { throw ValidationError("-http-max-conns-per-client must be 0 or more") }
-        guard !region.isEmpty else { throw ValidationError("-region must not be empty") }
+    }
+
+    /// The configuration files, then the flags, merged and checked; the notices name the files'
+    /// keys that Caravan ignores.
+    func settings() throws(ConfigurationError) -> (settings: AgentSettings, notices: [String]) {
+        let files = try AgentConfigFile.load(configFiles)
+        let settings = try AgentSettings(files: files.map(\.options), commandLine: commandLine, development: dev)
+        return (settings, files.flatMap(\.notices))
     }
 
     func run() async throws {
-        let (host, port) = AgentConfiguration.parseAddress(httpAddress)!
+        let resolved: (settings: AgentSettings, notices: [String])
+        do {
+            resolved = try self.settings()
+        } catch {
+            FileHandle.standardError.write(Data("caravan agent: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let settings = resolved.settings
         var logger = Logger(label: "caravan")
-        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel)!
+        for notice in resolved.notices { logger.notice("\(notice)") }
+        let (host, port) = (settings.httpHost, settings.httpPort)
+        let httpAddress = "\(host):\(port)"
         var durability = DurabilityOptions()
-        durability.snapshotInterval = snapshotInterval
-        durability.trailingEntries = trailingLogs
+        if let snapshotInterval = settings.snapshotInterval { durability.snapshotInterval = snapshotInterval }
+        if let trailingLogs = settings.trailingLogs { durability.trailingEntries = trailingLogs }
         var membership = ClusterMembership.standalone()
-        if let raftAddress {
-            let name = nodeID ?? raftAddress
+        if let raftAddress = settings.raftAddress {
+            let name = settings.nodeName ?? raftAddress
             membership = ClusterMembership(
                 server: Server(id: Server.id(named: name), name: name, raftAddress: raftAddress, httpAddress: httpAddress, isVoter: true),
-                bootstrapExpect: bootstrapExpect, join: join)
+                bootstrapExpect: settings.bootstrapExpect, join: settings.join)
         }
         let timing = ClusterTiming(
             heartbeatInterval: .milliseconds(heartbeatMilliseconds), electionTimeout: .milliseconds(electionMilliseconds))
         var peers = PeerTransportOptions(logger: logger)
         var https: APITLS?
-        if let caCertificate, let certificateFile, let keyFile {
-            do {
-                if raftAddress != nil {
-                    peers.tls = try PeerTLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, region: region)
-                }
-                if tlsHTTP {
-                    https = try APITLS(caFile: caCertificate, certificateFile: certificateFile, keyFile: keyFile, verifyClients: verifyHTTPSClient)
-                }
-            } catch {
-                logger.critical("caravan agent: cannot read the TLS files: \(error)")
-                throw ExitCode.failure
+        do {
+            if let files = settings.raftTLS {
+                peers.tls = try PeerTLS(caFile: files.caFile, certificateFile: files.certificateFile, keyFile: files.keyFile, region: settings.region)
             }
+            if let files = settings.http.https {
+                https = try APITLS(
+                    caFile: files.caFile, certificateFile: files.certificateFile, keyFile: files.keyFile, verifyClients: settings.http.verifyClients)
+            }
+        } catch {
+            logger.critical("caravan agent: cannot read the TLS files: \(error)")
+            throw ExitCode.failure
         }
         var api = APIConfiguration()
-        api.region = region
+        api.region = settings.region
         api.eventHeartbeat = .milliseconds(eventHeartbeatMilliseconds)
         var limits = ServerLimits()
-        limits.eventBatches = eventBufferSize ?? Int(clamping: durability.snapshotInterval + durability.trailingEntries)
+        limits.eventBatches = settings.eventBufferSize ?? Int(clamping: durability.snapshotInterval + durability.trailingEntries)
+        var connections = ConnectionLimits()
+        connections.maxConnectionsPerClient = settings.http.maxConnectionsPerClient
         let configuration = AgentConfiguration(
-            httpHost: host, httpPort: port, api: api, dataDirectory: dataDirectory, durability: durability, membership: membership,
-            timing: timing, aclEnabled: aclEnabled, peers: peers, limits: limits,
-            connections: ConnectionLimits(maxConnectionsPerClient: httpMaxConnsPerClient), https: https)
+            httpHost: host, httpPort: port, api: api, dataDirectory: settings.dataDirectory, durability: durability, membership: membership,
+            timing: timing, aclEnabled: settings.aclEnabled, peers: peers, limits: limits, connections: connections, https: https)
         let agent: Agent
         do {
             agent = try Agent(configuration: configuration)
@@ -193,11 +224,11 @@ struct AgentCommand: AsyncParsableCommand {
         if agent.node.recoveredTornBytes > 0 {
             logger.notice("caravan agent: dropped \(agent.node.recoveredTornBytes) bytes of torn log tail (a write the last run never acknowledged)")
         }
-        var mode = dataDirectory.map { "data dir \($0), applied index \(agent.node.store.state.index)" } ?? "-dev, in memory"
-        if let raftAddress {
+        var mode = settings.dataDirectory.map { "data dir \($0), applied index \(agent.node.store.state.index)" } ?? "-dev, in memory"
+        if let raftAddress = settings.raftAddress {
             mode += ", raft on \(raftAddress) as \(membership.server.name)"
             if peers.tls != nil {
-                mode += " with mutual TLS (\(ClusterCertificates.serverName(region: region)))"
+                mode += " with mutual TLS (\(ClusterCertificates.serverName(region: settings.region)))"
             } else {
                 let warning =
                     "caravan agent: the raft port \(raftAddress) is unauthenticated: anyone who can reach it can send raft traffic. "
@@ -206,7 +237,7 @@ struct AgentCommand: AsyncParsableCommand {
                 logger.warning("\(warning)")
             }
         }
-        if aclEnabled { mode += ", ACLs enabled" }
+        if settings.aclEnabled { mode += ", ACLs enabled" }
         if let https { mode += https.verifiesClients ? ", HTTPS with client certificates" : ", HTTPS" }
         let scheme = https == nil ? "http" : "https"
         try await agent.run(logger: logger) { [logger, mode] port in
