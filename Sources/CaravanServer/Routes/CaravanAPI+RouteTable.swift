@@ -125,7 +125,7 @@ extension CaravanAPI {
         Route([.put, .post], "namespace/:", .management) { api, call in try await api.upsertNamespace(name: call.parameters[0], call.request) },
         Route([.delete], "namespace/:", .management) { api, call in try await api.deleteNamespace(name: call.parameters[0], call.request) },
 
-        // Status, operator, agent.
+        // Status, operator, agent, and this API's description.
         Route([.get], "status/leader", .none) { api, _ in api.statusLeader() },
         Route([.get], "status/peers", .none) { api, _ in api.statusPeers() },
         Route([.get], "operator/raft/configuration", .operator(.read)) { api, _ in api.raftConfiguration() },
@@ -135,6 +135,7 @@ extension CaravanAPI {
             try await api.transferLeadership(call.query, call.request)
         },
         Route([.get], "agent/self", .agent(.read)) { api, _ in await api.agentSelf() },
+        Route([.get], "openapi.yaml", .none) { api, _ in api.openAPIDocument() },
 
         // The event stream: each topic asked for has its requirement, in each namespace asked for.
         Route([.get], "event/stream", .checkedByHandler(["node:read", "ns:read-job", "ns:csi-read-volume", "management"])) { api, call in
