@@ -25,7 +25,7 @@ venv=.build/fuzz-venv
 out=.build/fuzz-api
 
 case "$mode" in
-  bounded) budget=(--max-time 35 --max-examples 25) ;;
+  bounded) budget=(--max-time 25 --max-examples 25) ;;
   long) budget=(--max-time "${FUZZ_API_SECONDS:-1200}" --max-examples 5000) ;;
   *) echo "usage: $0 bounded|long" >&2; exit 2 ;;
 esac
