@@ -104,6 +104,7 @@ let package = Package(
         .target(
             name: "CaravanServer",
             dependencies: [
+                "CaravanConfig",
                 "CaravanACL",
                 "CaravanAdmission",
                 "CaravanCertificates",

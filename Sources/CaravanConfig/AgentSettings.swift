@@ -119,8 +119,8 @@ public struct AgentSettings: Sendable, Equatable {
         if let eventBufferSize, eventBufferSize < 1 { throw refuse("-event-buffer-size must be positive") }
     }
 
-    /// `HOST:PORT` split; an empty host is every address (`0.0.0.0`). The rule of the server's
-    /// `AgentConfiguration.parseAddress`, which this target sits below.
+    /// `HOST:PORT` split; an empty host is every address (`0.0.0.0`). The one rule for every
+    /// address the agent, the raft operator routes and `caravan replay --serve` take.
     public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
         else { return nil }

@@ -50,14 +50,6 @@ public struct AgentConfiguration: Sendable {
         self.connections = connections
         self.https = https
     }
-
-    /// Parses `HOST:PORT` (as `-http-addr` takes it).
-    public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
-        else { return nil }
-        let host = String(text[..<colon])
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
 }
 
 /// A Caravan agent: one server node and the HTTP API in front of it.

@@ -1,3 +1,4 @@
+import CaravanConfig
 import ArgumentParser
 import CaravanDurability
 import CaravanServer
@@ -29,7 +30,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var serve: String?
 
     func validate() throws {
-        if let serve, AgentConfiguration.parseAddress(serve) == nil { throw ValidationError("--serve must be HOST:PORT, got \(serve)") }
+        if let serve, AgentSettings.parseAddress(serve) == nil { throw ValidationError("--serve must be HOST:PORT, got \(serve)") }
         if toIndex == 0 { throw ValidationError("--to-index must be at least 1") }
     }
 
@@ -65,7 +66,7 @@ struct ReplayCommand: AsyncParsableCommand {
         if let halt = recovery.machine.halt { print("halted:           \(halt)") }
         print("state hash:       \(state.stateHash)")
         guard let serve else { return }
-        let (host, port) = AgentConfiguration.parseAddress(serve)!
+        let (host, port) = AgentSettings.parseAddress(serve)!
         var api = APIConfiguration()
         api.blockingQueries = false
         let agent = Agent(

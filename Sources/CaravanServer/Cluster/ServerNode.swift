@@ -1,4 +1,5 @@
 public import CaravanAdmission
+import CaravanConfig
 public import CaravanCore
 public import CaravanDurability
 public import CaravanEvents
@@ -174,7 +175,7 @@ public actor ServerNode {
     /// Starts the clock and, for a server with peers, the transport on `membership.server.raftAddress`.
     public func start() async throws {
         guard ticker == nil, !readOnly else { return }
-        if !membership.server.raftAddress.isEmpty, let (host, port) = AgentConfiguration.parseAddress(membership.server.raftAddress) {
+        if !membership.server.raftAddress.isEmpty, let (host, port) = AgentSettings.parseAddress(membership.server.raftAddress) {
             let inbound = AsyncStream<([UInt8], PeerConnection)>.makeStream()
             transport = try await PeerTransport.start(
                 host: host, port: port, tls: peerOptions.tls, limits: peerOptions.limits, logger: peerOptions.logger

@@ -1,3 +1,4 @@
+import CaravanConfig
 import CaravanCore
 import CaravanAdmission
 import CaravanModel
@@ -52,7 +53,7 @@ extension CaravanAPI {
     /// through gossip; a server started with `-join` is added the same way automatically.)
     func addPeer(_ query: QueryParameters, _ request: Request) async throws -> Response {
         guard let name = query["id"], !name.isEmpty else { throw APIError.badRequest("missing id") }
-        guard let address = query["address"], AgentConfiguration.parseAddress(address) != nil else {
+        guard let address = query["address"], AgentSettings.parseAddress(address) != nil else {
             throw APIError.badRequest("missing or invalid address (HOST:PORT of the server's raft transport)")
         }
         let server = Server(
