@@ -22,8 +22,6 @@ struct ConnectionPressureTests {
         return Int(clamping: limit.rlim_cur)
     }
 
-    static let get = "GET /v1/nodes HTTP/1.1\r\nHost: caravan\r\n\r\n"
-
     @Test("10,000 idle connections from 100 addresses: every other request is answered while they are open, and the header deadline closes them")
     func idleThousands() async throws {
         let agent = try AgentProcess(arguments: ["-dev"])

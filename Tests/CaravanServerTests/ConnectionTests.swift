@@ -8,8 +8,6 @@ import Testing
 /// What the API does with clients that hold connections, send slowly or break HTTP's framing:
 /// each is answered as its own fault and closed, and every other client goes on being answered.
 struct ConnectionTests {
-    static let get = "GET /v1/nodes HTTP/1.1\r\nHost: caravan\r\n\r\n"
-
     /// Runs `body` against a live agent with `limits`, given the port it listens on.
     static func serve(
         _ limits: ConnectionLimits, https: APITLS? = nil, _ body: @Sendable @escaping (_ port: Int) async throws -> Void
@@ -19,7 +17,7 @@ struct ConnectionTests {
     }
 
     /// Opens a connection from `source`, sends one request and returns the whole response.
-    static func request(port: Int, from source: String? = nil, _ text: String = get) async throws -> String {
+    static func request(port: Int, from source: String? = nil, _ text: String = RawConnection.getNodes) async throws -> String {
         let connection = try await RawConnection.open(port: port, from: source)
         defer { connection.close() }
         try? await connection.send(text)
@@ -32,7 +30,7 @@ struct ConnectionTests {
             var held: [RawConnection] = []
             for _ in 0..<2 {
                 let connection = try await RawConnection.open(port: port, from: "127.0.0.3")
-                try await connection.send(Self.get)
+                try await connection.send(RawConnection.getNodes)
                 #expect(RawConnection.status(of: try await connection.waitForResponse()) == 200)
                 held.append(connection)
             }
@@ -43,7 +41,7 @@ struct ConnectionTests {
             #expect(answer.contains("Content-Type: text/plain"))
 
             #expect(RawConnection.status(of: try await Self.request(port: port, from: "127.0.0.4")) == 200, "another address has its own limit")
-            try await held[1].send(Self.get)
+            try await held[1].send(RawConnection.getNodes)
             #expect(RawConnection.status(of: try await held[1].waitForResponse()) == 200, "the open connections keep working")
 
             held[0].close()
@@ -58,7 +56,7 @@ struct ConnectionTests {
     func slowHeaders() async throws {
         try await Self.serve(ConnectionLimits(headerTimeout: .milliseconds(300))) { port in
             let slow = try await RawConnection.open(port: port)
-            for byte in Self.get.utf8.map({ String(UnicodeScalar($0)) }) {
+            for byte in RawConnection.getNodes.utf8.map({ String(UnicodeScalar($0)) }) {
                 guard !slow.isClosed else { break }
                 try? await slow.send(byte)
                 try await Task.sleep(for: .milliseconds(20))
@@ -86,7 +84,7 @@ struct ConnectionTests {
         try await Self.serve(ConnectionLimits(headerTimeout: .seconds(2), idleTimeout: .seconds(4))) { port in
             let silent = try await RawConnection.open(port: port)
             let kept = try await RawConnection.open(port: port)
-            try await kept.send(Self.get)
+            try await kept.send(RawConnection.getNodes)
             #expect(RawConnection.status(of: try await kept.waitForResponse()) == 200)
             let answered = ContinuousClock.now
             let silentAnswer = try await silent.waitUntilClosed()

@@ -9,8 +9,6 @@ import Testing
 /// cluster's CA reads; plain HTTP is answered as Go's server answers it; with client
 /// verification, only a client with a certificate the CA signed gets a handshake.
 struct HTTPSTests {
-    static let get = "GET /v1/nodes HTTP/1.1\r\nHost: caravan\r\n\r\n"
-
     /// A CA, a server certificate and a CLI certificate it signs, and a CLI certificate signed
     /// by another CA.
     struct Files {
@@ -45,7 +43,7 @@ struct HTTPSTests {
     static func exchange(port: Int, tls: TLSConfiguration) async throws -> String {
         let connection = try await RawConnection.open(port: port, tls: tls, serverHostname: "localhost")
         defer { connection.close() }
-        try? await connection.send(get)
+        try? await connection.send(RawConnection.getNodes)
         return try await connection.waitForResponse()
     }
 
@@ -57,7 +55,7 @@ struct HTTPSTests {
             let answer = try await Self.exchange(port: port, tls: try files.client())
             #expect(RawConnection.status(of: answer) == 200)
             let plain = try await RawConnection.open(port: port)
-            try await plain.send(Self.get)
+            try await plain.send(RawConnection.getNodes)
             let refused = try await plain.waitUntilClosed()
             #expect(refused == "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
         }
@@ -70,7 +68,7 @@ struct HTTPSTests {
         try await ConnectionTests.serve(ConnectionLimits(), https: try files.tls(verifyClients: true)) { port in
             for refused in [try files.client(), try files.client(presenting: files.strangerCLI)] {
                 let connection = try await RawConnection.open(port: port, tls: refused, serverHostname: "localhost")
-                try? await connection.send(Self.get)
+                try? await connection.send(RawConnection.getNodes)
                 let answer = try await connection.waitUntilClosed()
                 #expect(answer.isEmpty, "no response without a certificate the CA signed: \(answer)")
             }

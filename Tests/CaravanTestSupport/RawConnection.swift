@@ -35,6 +35,9 @@ public final class RawConnection: Sendable {
     public let channel: any Channel
     private let collector: Collector
 
+    /// A whole request a test sends as it is: `GET /v1/nodes`, which every agent answers 200.
+    public static let getNodes = "GET /v1/nodes HTTP/1.1\r\nHost: caravan\r\n\r\n"
+
     private init(channel: any Channel, collector: Collector) {
         self.channel = channel
         self.collector = collector

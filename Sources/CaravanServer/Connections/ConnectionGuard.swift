@@ -55,9 +55,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        release()
-        timer?.task.cancel()
-        timer = nil
+        stop()
         self.context = nil
     }
 
@@ -67,10 +65,16 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        release()
+        stop()
+        context.fireChannelInactive()
+    }
+
+    /// Forgets the connection's place in its client's count and cancels its deadline.
+    private func stop() {
+        if let countedAddress { counts.close(countedAddress) }
+        countedAddress = nil
         timer?.task.cancel()
         timer = nil
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -120,11 +124,6 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         }
         countedAddress = address
         rescheduleDeadline()
-    }
-
-    private func release() {
-        if let countedAddress { counts.close(countedAddress) }
-        countedAddress = nil
     }
 
     /// Answers a connection past its client's limit: plain HTTP gets a 429 as Nomad writes it; a
@@ -206,12 +205,5 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             context.close(promise: nil)
         }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
